@@ -1,0 +1,157 @@
+import { CorruptPayloadError } from '../errors.js';
+
+/**
+ * Binary framing of a stored entry.
+ *
+ * An entry whose first byte is not `0x00` is a plain codec payload (JSON by
+ * default), exactly what a non-shaping cache writes, so values stay readable in
+ * `redis-cli` and values written before shaping was turned on still read.
+ *
+ * A framed entry:
+ *
+ * | offset | size | field |
+ * |---|---|---|
+ * | 0 | 1 | `0x00` marker |
+ * | 1 | 1 | `0xCA` magic |
+ * | 2 | 1 | format version (`1`) |
+ * | 3 | 1 | flags: bit 0 soft expiry present; bits 1–2 compression (0 none, 1 gzip, 2 brotli); bit 3 encrypted |
+ * | 4 | 8 | soft expiry, float64 big-endian ms since epoch (only with bit 0) |
+ * | … | 4 | encryption key fingerprint (only with bit 3) |
+ * | … | 12 | AES-GCM IV (only with bit 3) |
+ * | … | rest | body: the (compressed) payload, or its ciphertext followed by the 16-byte GCM tag |
+ *
+ * The soft expiry is helper metadata kept inside the entry so that
+ * `rememberStale` and `refreshAhead` need one round trip, not a side key: the
+ * entry is *fresh* until the soft expiry, and lives on physically (for the stale
+ * window) until the store's TTL removes it. A plain `get` treats an entry past its
+ * soft expiry as a miss. With encryption, the whole header is authenticated.
+ */
+
+/** First byte of every framed entry. */
+export const FRAME_MARKER = 0x00;
+const MAGIC = 0xca;
+const VERSION = 1;
+
+const FLAG_SOFT_EXPIRY = 0b0001;
+const COMPRESSION_MASK = 0b0110;
+const FLAG_ENCRYPTED = 0b1000;
+const KNOWN_FLAGS = FLAG_SOFT_EXPIRY | COMPRESSION_MASK | FLAG_ENCRYPTED;
+
+/** Compression algorithm recorded in a frame. */
+export type FrameCompression = 'none' | 'gzip' | 'brotli';
+
+const COMPRESSION_CODES: Record<FrameCompression, number> = { none: 0, gzip: 1, brotli: 2 };
+const COMPRESSION_NAMES: readonly FrameCompression[] = ['none', 'gzip', 'brotli'];
+
+/** Size of the encryption fields (fingerprint + IV). */
+export const FINGERPRINT_BYTES = 4;
+/** AES-GCM IV length. */
+export const IV_BYTES = 12;
+
+/** Parsed header of a framed entry. */
+export interface FrameHeader {
+  /** Soft expiry (ms since epoch) or `undefined`. */
+  readonly softExpiresAt: number | undefined;
+  /** Compression of the body. */
+  readonly compression: FrameCompression;
+  /** Whether the body is encrypted. */
+  readonly encrypted: boolean;
+  /** Key fingerprint (encrypted frames only). */
+  readonly fingerprint: Uint8Array | undefined;
+  /** IV (encrypted frames only). */
+  readonly iv: Uint8Array | undefined;
+  /** Header bytes (authenticated as associated data when encrypted). */
+  readonly header: Uint8Array;
+  /** The body. */
+  readonly body: Uint8Array;
+}
+
+/** Whether `bytes` is a framed entry (as opposed to a plain codec payload). */
+export function isFramed(bytes: Uint8Array): boolean {
+  return bytes.byteLength > 0 && bytes[0] === FRAME_MARKER;
+}
+
+/** What to put in a frame header. */
+export interface FrameFields {
+  /** Soft expiry, ms since epoch. */
+  readonly softExpiresAt?: number | undefined;
+  /** Compression of the body. */
+  readonly compression?: FrameCompression | undefined;
+  /** Encryption fingerprint and IV, both present or both absent. */
+  readonly encryption?: { readonly fingerprint: Uint8Array; readonly iv: Uint8Array } | undefined;
+}
+
+/** Builds the header bytes for `fields`. */
+export function writeFrameHeader(fields: FrameFields): Uint8Array {
+  const hasSoft = fields.softExpiresAt !== undefined;
+  const compression = COMPRESSION_CODES[fields.compression ?? 'none'];
+  const enc = fields.encryption;
+  const size = 4 + (hasSoft ? 8 : 0) + (enc ? FINGERPRINT_BYTES + IV_BYTES : 0);
+  const header = new Uint8Array(size);
+  header[0] = FRAME_MARKER;
+  header[1] = MAGIC;
+  header[2] = VERSION;
+  header[3] = (hasSoft ? FLAG_SOFT_EXPIRY : 0) | (compression << 1) | (enc ? FLAG_ENCRYPTED : 0);
+  let offset = 4;
+  if (hasSoft) {
+    new DataView(header.buffer).setFloat64(offset, fields.softExpiresAt as number, false);
+    offset += 8;
+  }
+  if (enc) {
+    header.set(enc.fingerprint, offset);
+    header.set(enc.iv, offset + FINGERPRINT_BYTES);
+  }
+  return header;
+}
+
+/** Concatenates a header and a body into one entry. */
+export function joinFrame(header: Uint8Array, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(header.byteLength + body.byteLength);
+  out.set(header, 0);
+  out.set(body, header.byteLength);
+  return out;
+}
+
+/**
+ * Parses a framed entry.
+ *
+ * @throws {@link CorruptPayloadError} for a truncated frame, a wrong magic, an
+ *   unknown version or unknown flags.
+ */
+export function readFrame(bytes: Uint8Array): FrameHeader {
+  if (bytes.byteLength < 4 || bytes[1] !== MAGIC) throw new CorruptPayloadError('entry is not a cache frame');
+  if (bytes[2] !== VERSION) throw new CorruptPayloadError(`unsupported cache frame version ${bytes[2]}`);
+  const flags = bytes[3] as number;
+  if ((flags & ~KNOWN_FLAGS) !== 0)
+    throw new CorruptPayloadError(`unknown cache frame flags 0x${flags.toString(16)}`);
+  const compressionCode = (flags & COMPRESSION_MASK) >> 1;
+  const compression = COMPRESSION_NAMES[compressionCode];
+  if (compression === undefined) throw new CorruptPayloadError(`unknown compression code ${compressionCode}`);
+  const hasSoft = (flags & FLAG_SOFT_EXPIRY) !== 0;
+  const encrypted = (flags & FLAG_ENCRYPTED) !== 0;
+  const headerSize = 4 + (hasSoft ? 8 : 0) + (encrypted ? FINGERPRINT_BYTES + IV_BYTES : 0);
+  if (bytes.byteLength < headerSize) throw new CorruptPayloadError('cache frame is truncated');
+  let offset = 4;
+  let softExpiresAt: number | undefined;
+  if (hasSoft) {
+    softExpiresAt = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(offset, false);
+    if (!Number.isFinite(softExpiresAt))
+      throw new CorruptPayloadError('cache frame has an invalid soft expiry');
+    offset += 8;
+  }
+  let fingerprint: Uint8Array | undefined;
+  let iv: Uint8Array | undefined;
+  if (encrypted) {
+    fingerprint = bytes.subarray(offset, offset + FINGERPRINT_BYTES);
+    iv = bytes.subarray(offset + FINGERPRINT_BYTES, offset + FINGERPRINT_BYTES + IV_BYTES);
+  }
+  return {
+    softExpiresAt,
+    compression,
+    encrypted,
+    fingerprint,
+    iv,
+    header: bytes.subarray(0, headerSize),
+    body: bytes.subarray(headerSize),
+  };
+}
