@@ -1,0 +1,20 @@
+/**
+ * `@cache/contract`: the shared Store contract suite (vitest), the helper
+ * invariants over a `Cache`, and fault-injection store wrappers.
+ *
+ * @packageDocumentation
+ */
+export { runStoreContract, STORE_CONTRACT_CHECKS } from './store-contract/run-store-contract.js';
+export type {
+  ContractStoreContext,
+  ContractStoreFactory,
+  StoreContractOptions,
+} from './store-contract/options.js';
+export type { SkipList } from './support/skip-list.js';
+export * from './faults/index.js';
+export {
+  runCacheContract,
+  CACHE_CONTRACT_CHECKS,
+  NULL_CACHE_CONTRACT_CHECKS,
+} from './cache-contract/run-cache-contract.js';
+export type { CacheContractOptions } from './cache-contract/options.js';

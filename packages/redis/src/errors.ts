@@ -1,0 +1,25 @@
+import { CacheError, NotNumericError, StoreError } from '@cache/core';
+import { UNSAFE_INTEGER_REPLY } from './lua.js';
+
+/** Driver name reported in errors and to observers. */
+export const DRIVER = 'redis';
+
+/**
+ * Turns whatever a Redis call threw into the library's typed errors: our own
+ * errors pass through, `INCRBY`'s "not an integer" becomes {@link NotNumericError},
+ * everything else (connection refused, timeouts, server errors) a {@link StoreError}
+ * with the original as `cause`.
+ */
+export function toStoreError(operation: string, error: unknown, key?: string): Error {
+  if (error instanceof CacheError) return error;
+  if (key !== undefined && error instanceof Error) {
+    const message = error.message;
+    if (message.includes(UNSAFE_INTEGER_REPLY)) {
+      return new NotNumericError(key, 'would leave the safe integer range');
+    }
+    if (message.includes('not an integer') || message.includes('would overflow')) {
+      return new NotNumericError(key);
+    }
+  }
+  return new StoreError(DRIVER, operation, error);
+}

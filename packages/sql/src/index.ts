@@ -1,0 +1,44 @@
+/**
+ * `@cache/sql`: the dialect-neutral SQL store. It holds every semantic of the
+ * SQL drivers (schema, statements, expiry, atomic add and increment, batching,
+ * pruning); `@cache/sqlite`, `@cache/postgres` and `@cache/mysql` supply a
+ * dialect and a way to run statements. No database driver dependency.
+ *
+ * @packageDocumentation
+ */
+export { SqlStore, resolveMaxValueBytes, type SqlStoreOptions, type PruneOptions } from './sql-store.js';
+export {
+  type SqlDialect,
+  type SqlNames,
+  type KeyStorage,
+  sqlNames,
+  driverErrorCode,
+  driverErrno,
+} from './dialect.js';
+export type {
+  SqlExecutor,
+  SqlQueryable,
+  SqlParam,
+  SqlRow,
+  SqlExecuteResult,
+  SqlCallOptions,
+} from './executor.js';
+export { sqliteDialect } from './dialects/sqlite.js';
+export { postgresDialect, createPostgresDialect, type PostgresDialectOptions } from './dialects/postgres.js';
+export { mysqlDialect, createMysqlDialect, type MysqlDialectOptions } from './dialects/mysql.js';
+export { SqlStatements, keyIdentityColumns, lookupBatchSize } from './statements.js';
+export { parseTableName, DEFAULT_TABLE, MAX_IDENTIFIER_LENGTH, type TableName } from './table-name.js';
+export {
+  resolveSqlTableOptions,
+  validatePruneLimit,
+  DEFAULT_PREFIX,
+  DEFAULT_PRUNE_LIMIT,
+  MAX_PREFIX_BYTES,
+  type SqlTableOptions,
+  type ResolvedSqlTableOptions,
+} from './config.js';
+export { expiresAtFor, isLive } from './expiry.js';
+export { KeyIdentity, keyHash, storedKeyForm } from './key-identity.js';
+export { toBytes, toInteger } from './row-values.js';
+export { distinctKeys, lastWriteWins, chunks, valuesInKeyOrder } from './batch.js';
+export { PruneTimer } from './prune-timer.js';

@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import {
+  mysqlDialect,
+  type SqlExecutor,
+  type SqlParam,
+  SqlStore,
+  type SqlStoreOptions,
+  sqliteDialect,
+} from '../src/index.js';
+
+interface Call {
+  readonly sql: string;
+  readonly params: readonly SqlParam[];
+}
+
+/** An executor that records calls and answers from a script (default: no rows, 0 affected). */
+function recordingExecutor(
+  answer: (call: Call) => unknown = () => undefined,
+): SqlExecutor & { readonly calls: Call[] } {
+  const calls: Call[] = [];
+  const run = async (sql: string, params: readonly SqlParam[]): Promise<unknown> => {
+    const call = { sql, params };
+    calls.push(call);
+    const result = answer(call);
+    if (result instanceof Error) throw result;
+    return result;
+  };
+  return {
+    calls,
+    query: async (sql, params) => ((await run(sql, params)) as never) ?? [],
+    execute: async (sql, params) => ((await run(sql, params)) as never) ?? { affectedRows: 0 },
+    transaction: async (work) =>
+      work({ query: (s, p) => run(s, p) as never, execute: (s, p) => run(s, p) as never }),
+  };
+}
+
+function storeWith(executor: SqlExecutor, options: Partial<SqlStoreOptions> = {}): SqlStore {
+  return new SqlStore({ dialect: sqliteDialect, executor, ...options });
+}
+
+const configError = expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' });
+
+describe('SqlStore configuration', () => {
+  it.each([
+    ['a bad table name', { table: 'users; DROP TABLE users' }],
+    ['a prefix with NUL', { prefix: 'a\0b' }],
+    ['a prefix over 255 UTF-8 bytes', { prefix: 'é'.repeat(128) }],
+    ['a bad prune interval', { pruneInterval: 'soon' as never }],
+    ['a bad prune limit', { pruneLimit: 0 }],
+    ['maxValueBytes above the dialect cap', { maxValueBytes: 2_000_000_000 }],
+    ['a non-boolean createTable', { createTable: 'yes' as never }],
+  ])('rejects %s with ConfigError before any SQL', (_what, options) => {
+    const executor = recordingExecutor();
+    expect(() => storeWith(executor, options)).toThrow(configError);
+    expect(executor.calls).toEqual([]);
+  });
+
+  it('requires transaction() when the dialect increments in a transaction', () => {
+    const { transaction: _omitted, ...noTransactions } = recordingExecutor();
+    expect(() => new SqlStore({ dialect: mysqlDialect, executor: noTransactions })).toThrow(configError);
+    expect(() => new SqlStore({ dialect: {} as never, executor: noTransactions })).toThrow(configError);
+    expect(() => new SqlStore({ dialect: sqliteDialect, executor: {} as never })).toThrow(configError);
+  });
+
+  it('defaults: table cache_entries, prefix app, shared and durable, 1 ms resolution', () => {
+    const store = storeWith(recordingExecutor());
+    expect(store.prefix).toBe('app');
+    expect(store.statements.flush).toBe('DELETE FROM "cache_entries" WHERE "prefix" = ?');
+    expect(store.capabilities).toEqual({
+      shared: true,
+      durable: true,
+      ttlResolutionMs: 1,
+      maxValueBytes: sqliteDialect.maxValueBytes,
+    });
+    expect(store.name).toBe('sqlite');
+    expect(storeWith(recordingExecutor(), { name: 'libsql' }).name).toBe('libsql');
+  });
+});
+
+describe('SqlStore behaviour over a scripted executor', () => {
+  it('creates the table once, on first use, and tolerates a lost creation race', async () => {
+    let ddl = 0;
+    const executor = recordingExecutor((call) => {
+      if (call.sql.startsWith('CREATE')) {
+        ddl++;
+        // The second DDL "loses the race" to another process.
+        if (ddl === 2) return new Error('index cache_entries_expires_at_idx already exists');
+      }
+      return undefined;
+    });
+    const store = storeWith(executor);
+    expect(executor.calls).toEqual([]);
+    await Promise.all([store.get('a'), store.get('b'), store.delete('c')]);
+    expect(executor.calls.filter((c) => c.sql.startsWith('CREATE'))).toHaveLength(2);
+    await store.get('d');
+    expect(executor.calls.filter((c) => c.sql.startsWith('CREATE'))).toHaveLength(2);
+  });
+
+  it('retries table creation after a failure, and wraps it in StoreError', async () => {
+    let fail = true;
+    const executor = recordingExecutor((call) =>
+      call.sql.startsWith('CREATE TABLE') && fail ? new Error('permission denied') : undefined,
+    );
+    const store = storeWith(executor);
+    await expect(store.get('k')).rejects.toMatchObject({
+      code: 'CACHE_STORE_ERROR',
+      operation: 'get',
+      cause: expect.objectContaining({ message: 'permission denied' }),
+    });
+    fail = false;
+    await expect(store.get('k')).resolves.toBeUndefined();
+  });
+
+  it('createTable: false sends no DDL', async () => {
+    const executor = recordingExecutor();
+    await storeWith(executor, { createTable: false }).get('k');
+    expect(executor.calls.map((c) => c.sql)).toEqual([expect.stringMatching(/^SELECT/)]);
+  });
+
+  it('validates values, TTLs and deltas before any SQL', async () => {
+    const executor = recordingExecutor();
+    const store = storeWith(executor, { maxValueBytes: 8 });
+    await expect(store.set('k', new Uint8Array(9), 0)).rejects.toMatchObject({
+      code: 'CACHE_VALUE_TOO_LARGE',
+    });
+    await expect(store.add('k', new Uint8Array(9), 0)).rejects.toMatchObject({
+      code: 'CACHE_VALUE_TOO_LARGE',
+    });
+    await expect(
+      store.setMany([
+        { key: 'ok', value: new Uint8Array(1), ttl: 0 },
+        { key: 'big', value: new Uint8Array(9), ttl: 0 },
+      ]),
+    ).rejects.toMatchObject({ code: 'CACHE_VALUE_TOO_LARGE' });
+    await expect(store.set('k', new Uint8Array(1), -1)).rejects.toMatchObject({ code: 'CACHE_INVALID_TTL' });
+    await expect(store.set('k', new Uint8Array(1), Number.NaN)).rejects.toMatchObject({
+      code: 'CACHE_INVALID_TTL',
+    });
+    await expect(store.increment('k', 1.5, 0)).rejects.toMatchObject({ code: 'CACHE_INVALID_VALUE' });
+    expect(executor.calls).toEqual([]);
+  });
+
+  it('binds expires_at as now + ttl (rounded up) and 0 for NO_EXPIRY', async () => {
+    const executor = recordingExecutor();
+    const store = storeWith(executor, { createTable: false });
+    const before = Date.now();
+    await store.set('k', new Uint8Array([1]), 1_000.2);
+    await store.set('forever', new Uint8Array([1]), 0);
+    const after = Date.now();
+    const [first, second] = executor.calls;
+    expect(first?.params.slice(0, 2)).toEqual(['app', 'k']);
+    const expiresAt = first?.params[3] as number;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 1_001);
+    expect(expiresAt).toBeLessThanOrEqual(after + 1_001);
+    expect(second?.params[3]).toBe(0);
+  });
+
+  it('getMany pads IN lists to a power of two and splits above 512 distinct keys', async () => {
+    const executor = recordingExecutor();
+    const store = storeWith(executor, { createTable: false });
+    const keys = Array.from({ length: 600 }, (_, i) => `k${i % 520}`);
+    const values = await store.getMany(keys);
+    expect(values).toHaveLength(600);
+    // 520 distinct keys: one statement of 512 and one of 8 (padded from 8).
+    expect(executor.calls.map((c) => c.params.length)).toEqual([512 + 2, 8 + 2]);
+    expect(await store.getMany([])).toEqual([]);
+    expect(executor.calls).toHaveLength(2);
+  });
+
+  it("driver errors become StoreError; the caller's abort reason passes through untouched", async () => {
+    const boom = new Error('connection reset');
+    const store = storeWith(
+      recordingExecutor(() => boom),
+      { createTable: false },
+    );
+    await expect(store.flush()).rejects.toMatchObject({
+      code: 'CACHE_STORE_ERROR',
+      driver: 'sqlite',
+      cause: boom,
+    });
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(store.get('k', { signal: controller.signal })).rejects.toBe(reason);
+  });
+
+  it('close is idempotent, calls onClose once, and later calls reject with StoreClosedError', async () => {
+    let closes = 0;
+    const store = storeWith(recordingExecutor(), {
+      onClose: () => {
+        closes++;
+      },
+    });
+    await Promise.all([store.close(), store.close()]);
+    await store.close();
+    expect(closes).toBe(1);
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+    await expect(store.set('k', new Uint8Array(1), 0)).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+  });
+
+  it('two-step add (MySQL): takeover first, then insert, a duplicate key meaning "present"', async () => {
+    const duplicate = Object.assign(new Error('Duplicate entry'), { errno: 1062, code: 'ER_DUP_ENTRY' });
+    let insertOutcome: unknown;
+    const executor = recordingExecutor((call) => {
+      if (call.sql.startsWith('UPDATE')) return { affectedRows: 0 };
+      if (call.sql.startsWith('INSERT')) return insertOutcome;
+      return undefined;
+    });
+    const store = new SqlStore({ dialect: mysqlDialect, executor, createTable: false });
+    insertOutcome = { affectedRows: 1 };
+    expect(await store.add('k', new Uint8Array([1]), 0)).toBe(true);
+    insertOutcome = duplicate;
+    expect(await store.add('k', new Uint8Array([1]), 0)).toBe(false);
+    insertOutcome = new Error('disk full');
+    await expect(store.add('k', new Uint8Array([1]), 0)).rejects.toMatchObject({ code: 'CACHE_STORE_ERROR' });
+    expect(executor.calls.map((c) => c.sql.split(' ')[0])).toEqual([
+      'UPDATE',
+      'INSERT',
+      'UPDATE',
+      'INSERT',
+      'UPDATE',
+      'INSERT',
+    ]);
+  });
+
+  it('transactional increment retries a deadlock and gives up after a few attempts', async () => {
+    const deadlock = Object.assign(new Error('Deadlock found'), { errno: 1213 });
+    let deadlocks = 2;
+    const executor = recordingExecutor((call) => {
+      if (call.sql.startsWith('INSERT') && deadlocks > 0) {
+        deadlocks--;
+        return deadlock;
+      }
+      if (call.sql.startsWith('SELECT')) return [{ value: new TextEncoder().encode('41'), expires_at: 0 }];
+      return undefined;
+    });
+    const store = new SqlStore({ dialect: mysqlDialect, executor, createTable: false });
+    expect(await store.increment('n', 1, 0)).toBe(42);
+    deadlocks = 100;
+    await expect(store.increment('n', 1, 0)).rejects.toMatchObject({
+      code: 'CACHE_STORE_ERROR',
+      cause: deadlock,
+    });
+  });
+});
