@@ -12,26 +12,7 @@ import { Cache } from '@cache/core';
 import { MemoryStore } from '@cache/memory';
 import { LRUCache } from 'lru-cache';
 import { type MeasureResult, environmentLine, measure, printTable, resultRow } from './harness.js';
-
-/** A ~200-byte record, the size the issue's targets are stated for. */
-interface User {
-  id: number;
-  name: string;
-  email: string;
-  roles: string[];
-  flags: { active: boolean; verified: boolean; beta: boolean };
-  createdAt: string;
-}
-
-const user: User = {
-  id: 48_213,
-  name: 'Ada Lovelace',
-  email: 'ada.lovelace@analytical-engine.example',
-  roles: ['admin', 'editor', 'billing'],
-  flags: { active: true, verified: true, beta: false },
-  createdAt: '2024-03-18T09:41:27.512Z',
-};
-const userJson = JSON.stringify(user);
+import { type User, USER, USER_JSON } from './fixtures.js';
 
 /** Median targets from the issue, ns/op. */
 const TARGETS: Readonly<Record<string, number>> = {
@@ -43,17 +24,17 @@ const KEY = 'user:48213';
 const MISSING = 'user:missing';
 const TTL = '5m';
 
-const map = new Map<string, User>([[KEY, user]]);
+const map = new Map<string, User>([[KEY, USER]]);
 const lru = new LRUCache<string, User>({ max: 50_000 });
-lru.set(KEY, user);
+lru.set(KEY, USER);
 const store = new MemoryStore();
-store.putValue(KEY, user, 0);
+store.putValue(KEY, USER, 0);
 const cache = new Cache({ store: new MemoryStore() });
-await cache.set(KEY, user, TTL);
+await cache.set(KEY, USER, TTL);
 const copyCache = new Cache({ store: new MemoryStore({ values: 'copy' }) });
-await copyCache.set(KEY, user, TTL);
+await copyCache.set(KEY, USER, TTL);
 const smallCache = new Cache({ store: new MemoryStore({ maxEntries: 1_024 }) });
-const loadUser = () => user;
+const loadUser = () => USER;
 
 // Writes use a small rotating key set so that they overwrite (the steady state of a
 // warm cache) rather than grow the map for the whole run.
@@ -82,12 +63,12 @@ await run('MemoryStore.peekValue', () => store.peekValue(KEY));
 await run('cache.get<T> hit', () => cache.get<User>(KEY));
 await run('cache.get<T> miss', () => cache.get<User>(MISSING));
 await run("cache.get<T> hit, values: 'copy'", () => copyCache.get<User>(KEY));
-await run('JSON.parse (200 B, reference)', () => JSON.parse(userJson));
-await run('Map.set (raw)', () => map.set(nextWriteKey(), user));
-await run('lru-cache set', () => lru.set(nextWriteKey(), user));
-await run('MemoryStore.putValue', () => store.putValue(nextWriteKey(), user, 300_000));
-await run('cache.set', () => cache.set(nextWriteKey(), user, TTL));
-await run('cache.set, new key + LRU eviction', () => smallCache.set(nextEvictKey(), user, TTL));
+await run('JSON.parse (200 B, reference)', () => JSON.parse(USER_JSON));
+await run('Map.set (raw)', () => map.set(nextWriteKey(), USER));
+await run('lru-cache set', () => lru.set(nextWriteKey(), USER));
+await run('MemoryStore.putValue', () => store.putValue(nextWriteKey(), USER, 300_000));
+await run('cache.set', () => cache.set(nextWriteKey(), USER, TTL));
+await run('cache.set, new key + LRU eviction', () => smallCache.set(nextEvictKey(), USER, TTL));
 await run('cache.remember hit', () => cache.remember(KEY, TTL, loadUser));
 
 await cache.close();
@@ -96,7 +77,7 @@ await smallCache.close();
 await store.close();
 
 printTable(
-  `@cache/memory · ${userJson.length}-byte object · ${environmentLine()}`,
+  `@cache/memory · ${USER_JSON.length}-byte object · ${environmentLine()}`,
   results.map((result) => {
     const target = TARGETS[result.name];
     return {

@@ -22,9 +22,7 @@
  * @packageDocumentation
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cache } from '@cache/core';
@@ -36,75 +34,33 @@ import {
   formatNumber,
   type MeasureResult,
   measure,
-  measureConcurrent,
   printTable,
   type TableRow,
 } from './harness.js';
+import { byMedian, byRate, createCpuThroughput, latency, pair } from './paired.js';
+import { USER, USER_BYTES, TTL_MS } from './fixtures.js';
+import { startPrivateServer } from './private-server.js';
 
-/** A ~200-byte record, the size the other benches use too. */
-const user = {
-  id: 48_213,
-  name: 'Ada Lovelace',
-  email: 'ada.lovelace@analytical-engine.example',
-  roles: ['admin', 'editor', 'billing'],
-  flags: { active: true, verified: true, beta: false },
-  createdAt: '2024-03-18T09:41:27.512Z',
-};
-const userBytes = new TextEncoder().encode(JSON.stringify(user));
 const IN_FLIGHT = 64;
 const TOTAL = 10_000;
-const TTL_MS = 300_000;
 const BUCKET = 'cache_bench';
 const PREFIX = `bench-${process.pid}`;
 const TARGET_RATIO = 1.15;
 
 // --- server -------------------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Starts a private JetStream server; resolves its address and a stop function, or undefined without the binary. */
-async function startPrivateServer(): Promise<{ servers: string; stop: () => void } | undefined> {
-  const binary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
-  if (!existsSync(binary)) return undefined;
-  const port = await freePort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'cache-nats-bench-'));
-  const child: ChildProcess = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-    stdio: 'ignore',
-  });
-  const stop = () => {
-    child.kill('SIGTERM');
-    rmSync(storeDir, { recursive: true, force: true });
-  };
-  for (let i = 0; i < 200; i++) {
-    if (await accepts(port)) return { servers: `127.0.0.1:${port}`, stop };
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  stop();
-  return undefined;
-}
-
-const server = await startPrivateServer();
-const servers = server?.servers ?? process.env.CACHE_NATS_SERVERS ?? '127.0.0.1:4222';
+const natsBinary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
+const storeDir = mkdtempSync(join(tmpdir(), 'cache-nats-bench-'));
+const server = existsSync(natsBinary)
+  ? await startPrivateServer(
+      natsBinary,
+      (port) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
+      () => rmSync(storeDir, { recursive: true, force: true }),
+    )
+  : undefined;
+if (server === undefined) rmSync(storeDir, { recursive: true, force: true });
+const servers =
+  server === undefined ? (process.env.CACHE_NATS_SERVERS ?? '127.0.0.1:4222') : `127.0.0.1:${server.port}`;
 
 // --- clients ------------------------------------------------------------------------------
 
@@ -114,12 +70,12 @@ const store = new NatsStore({ connection, bucket: BUCKET, prefix: PREFIX });
 const cache = new Cache({ store });
 // The store created the bucket (history 1) on its first call; raw opens the same one
 // the same way, so both use direct gets where the server allows them.
-await store.set('user:48213', userBytes, TTL_MS);
+await store.set('user:48213', USER_BYTES, TTL_MS);
 const kv = await connection.jetstream().views.kv(BUCKET, { history: 1 });
 
 const KEY = 'user:48213';
 const RAW_KEY = `raw.${PREFIX}.user-48213`;
-await kv.put(RAW_KEY, userBytes);
+await kv.put(RAW_KEY, USER_BYTES);
 
 // Writes rotate over 1,024 keys: overwrites, the steady state of a warm cache.
 const writeKeys = Array.from({ length: 1024 }, (_, i) => `w:${i}`);
@@ -141,77 +97,35 @@ const rawGetJson = async () => {
 const storeGet = () => store.get(KEY);
 const cacheGet = () => cache.get(KEY);
 
-/**
- * Client CPU (user + system µs) per operation of each throughput run: on a shared
- * machine the wall-clock rate swings with the neighbours' load, the CPU a call costs
- * this process much less, so it shows the driver's own overhead more reliably.
- */
-const cpuPerOp = new Map<ConcurrentResult, number>();
-const WARMUP = IN_FLIGHT * 50;
-
-async function throughput(name: string, fn: () => Promise<unknown>): Promise<ConcurrentResult> {
-  const before = process.cpuUsage();
-  const result = await measureConcurrent(name, fn, { inFlight: IN_FLIGHT, total: TOTAL, warmup: WARMUP });
-  const used = process.cpuUsage(before);
-  cpuPerOp.set(result, (used.user + used.system) / (TOTAL + WARMUP));
-  return result;
-}
-
-/** Median of three. */
-function middle<T>(results: T[], key: (result: T) => number): T {
-  return [...results].sort((a, b) => key(a) - key(b))[1] as T;
-}
-
-/**
- * Measures `raw` and `driver` alternately, three times each, and keeps each side's
- * middle result: drift on a shared machine then hits both sides alike.
- */
-async function pair<T>(
-  run: (name: string, fn: () => Promise<unknown>) => Promise<T>,
-  key: (result: T) => number,
-  raw: [string, () => Promise<unknown>],
-  driver: [string, () => Promise<unknown>],
-): Promise<[T, T]> {
-  const raws: T[] = [];
-  const drivers: T[] = [];
-  for (let i = 0; i < 3; i++) {
-    raws.push(await run(...raw));
-    drivers.push(await run(...driver));
-  }
-  return [middle(raws, key), middle(drivers, key)];
-}
-
-const latency = (name: string, fn: () => Promise<unknown>) => measure(name, fn, { rounds: 20 });
-const median = (result: MeasureResult) => result.medianNs;
-const rate = (result: ConcurrentResult) => result.opsPerSec;
+const { throughput, cpuPerOp } = createCpuThroughput(IN_FLIGHT, TOTAL);
 
 const [seqRawBytes, seqStore] = await pair(
   latency,
-  median,
+  byMedian,
   ['raw kv.get', rawGetBytes],
   ['store.get', storeGet],
 );
 const [seqRawJson, seqCache] = await pair(
   latency,
-  median,
+  byMedian,
   ['raw kv.get + JSON.parse', rawGetJson],
   ['cache.get', cacheGet],
 );
 const [tpRawBytes, tpStore] = await pair(
   throughput,
-  rate,
+  byRate,
   ['raw kv.get', rawGetBytes],
   ['store.get', storeGet],
 );
 const [tpRawJson, tpCache] = await pair(
   throughput,
-  rate,
+  byRate,
   ['raw kv.get + JSON.parse', rawGetJson],
   ['cache.get', cacheGet],
 );
 
-const tpRawPut = await throughput('raw kv.put', () => kv.put(rawWriteKeys[next()] as string, userBytes));
-const tpCacheSet = await throughput('cache.set', () => cache.set(writeKeys[next()] as string, user, TTL_MS));
+const tpRawPut = await throughput('raw kv.put', () => kv.put(rawWriteKeys[next()] as string, USER_BYTES));
+const tpCacheSet = await throughput('cache.set', () => cache.set(writeKeys[next()] as string, USER, TTL_MS));
 
 const seqIncrement = await measure('cache.increment', () => cache.increment('counter', 1, TTL_MS));
 
@@ -241,8 +155,8 @@ const throughputRow = (
     reference === undefined || !withTarget
       ? undefined
       : result.opsPerSec * TARGET_RATIO >= reference.opsPerSec;
-  const cpu = cpuPerOp.get(result) ?? Number.NaN;
-  const referenceCpu = reference === undefined ? undefined : cpuPerOp.get(reference);
+  const cpu = cpuPerOp(result);
+  const referenceCpu = reference === undefined ? undefined : cpuPerOp(reference);
   return {
     measurement: `${result.name} @${IN_FLIGHT}`,
     value: `${formatNumber(result.opsPerSec)} ops/s`,
@@ -254,7 +168,7 @@ const throughputRow = (
   };
 };
 
-printTable(`@cache/nats vs raw nats.js KV · ${userBytes.length}-byte object · ${environmentLine()}`, [
+printTable(`@cache/nats vs raw nats.js KV · ${USER_BYTES.length}-byte object · ${environmentLine()}`, [
   latencyRow(seqRawBytes),
   latencyRow(seqStore, seqRawBytes),
   latencyRow(seqRawJson),

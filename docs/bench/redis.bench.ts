@@ -24,8 +24,6 @@
  * @packageDocumentation
  */
 
-import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
 import { Cache } from '@cache/core';
 import { RedisStore } from '@cache/redis';
 import { Redis } from 'ioredis';
@@ -38,69 +36,30 @@ import {
   printTable,
   type TableRow,
 } from './harness.js';
+import { median } from './paired.js';
+import { USER, USER_JSON, TTL_MS } from './fixtures.js';
+import { startPrivateServer } from './private-server.js';
 
-/** A ~200-byte record, the size the memory bench uses too. */
-const user = {
-  id: 48_213,
-  name: 'Ada Lovelace',
-  email: 'ada.lovelace@analytical-engine.example',
-  roles: ['admin', 'editor', 'billing'],
-  flags: { active: true, verified: true, beta: false },
-  createdAt: '2024-03-18T09:41:27.512Z',
-};
-const userJson = JSON.stringify(user);
 const IN_FLIGHT = 64;
 const TOTAL = 100_000;
-const TTL_MS = 300_000;
 const PREFIX = `bench-${process.pid}`;
 
 // --- server -------------------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-/** Whether a TCP connection to 127.0.0.1:`port` opens. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** Starts a private redis-server; resolves its URL and a stop function, or undefined without the binary. */
-async function startPrivateServer(): Promise<{ url: string; stop: () => void } | undefined> {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  let failed = false;
-  child.once('error', () => {
-    failed = true;
-  });
-  for (let attempt = 0; attempt < 100 && !failed; attempt++) {
-    if (await listening(port)) return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  return undefined;
-}
-
-const server = await startPrivateServer();
-const url = server?.url ?? process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const server = await startPrivateServer('redis-server', (port) => [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+]);
+const url =
+  server === undefined
+    ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
+    : `redis://127.0.0.1:${server.port}`;
 
 // --- clients ------------------------------------------------------------------------------
 
@@ -112,11 +71,11 @@ const admin = new Redis(url);
 
 const KEY = 'user:48213';
 const RAW_KEY = `${PREFIX}:${KEY}`;
-await cache.set(KEY, user, TTL_MS);
+await cache.set(KEY, USER, TTL_MS);
 const manyKeys = Array.from({ length: 100 }, (_, i) => `many:${i}`);
 await cache.setMany(manyKeys.map((key, i) => ({ key, value: { n: i }, ttl: TTL_MS })));
 const manyUserKeys = Array.from({ length: 100 }, (_, i) => `many-users:${i}`);
-await cache.setMany(manyUserKeys.map((key) => ({ key, value: user, ttl: TTL_MS })));
+await cache.setMany(manyUserKeys.map((key) => ({ key, value: USER, ttl: TTL_MS })));
 
 // Writes rotate over 1,024 keys: overwrites, the steady state of a warm cache.
 const writeKeys = Array.from({ length: 1024 }, (_, i) => `w:${i}`);
@@ -136,12 +95,6 @@ const next = () => {
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 type Variant = readonly [name: string, fn: () => Promise<unknown>];
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** Median ops/s of each variant at IN_FLIGHT, over interleaved rounds. */
 async function throughputs<const V extends readonly Variant[]>(
@@ -181,9 +134,9 @@ const rawGet = async () => JSON.parse((await raw.get(RAW_KEY)) as string) as unk
 const rawPipelinedGet = async () => JSON.parse((await rawPipelined.get(RAW_KEY)) as string) as unknown;
 const facadeGet = () => cache.get(KEY);
 // The application's side of a write includes serialising the value, as the facade does.
-const rawSet = () => raw.set(rawWriteKeys[next()]!, JSON.stringify(user), 'PX', TTL_MS);
-const rawPipelinedSet = () => rawPipelined.set(rawWriteKeys[next()]!, JSON.stringify(user), 'PX', TTL_MS);
-const facadeSet = () => cache.set(writeKeys[next()]!, user, TTL_MS);
+const rawSet = () => raw.set(rawWriteKeys[next()]!, JSON.stringify(USER), 'PX', TTL_MS);
+const rawPipelinedSet = () => rawPipelined.set(rawWriteKeys[next()]!, JSON.stringify(USER), 'PX', TTL_MS);
+const facadeSet = () => cache.set(writeKeys[next()]!, USER, TTL_MS);
 
 const [getRawTp, getRawApTp, getFacadeTp] = await throughputs([
   ['raw GET + JSON.parse', rawGet],
@@ -196,14 +149,20 @@ const [setRawTp, setRawApTp, setFacadeTp] = await throughputs([
   ['cache.set', facadeSet],
 ]);
 const rawManyKeys = manyKeys.map((key) => `${PREFIX}:${key}`);
-const [getRawSeq, getRawApSeq, getFacadeSeq, rawMgetSeq, getManySeq, getManyUsersSeq] = await latencies([
-  ['raw GET + JSON.parse', rawGet],
-  ['raw GET + JSON.parse, auto-pipelining', rawPipelinedGet],
-  ['cache.get', facadeGet],
-  ['raw MGET(100), no decoding', () => raw.mgetBuffer(rawManyKeys)],
-  ['cache.getMany(100)', () => cache.getMany(manyKeys)],
-  ['cache.getMany(100), 200-byte objects', () => cache.getMany(manyUserKeys)],
-]);
+const rawMgetParsed = async () =>
+  (await raw.mgetBuffer(rawManyKeys)).map((value) =>
+    value === null ? undefined : (JSON.parse(value.toString('utf8')) as unknown),
+  );
+const [getRawSeq, getRawApSeq, getFacadeSeq, rawMgetSeq, rawMgetParsedSeq, getManySeq, getManyUsersSeq] =
+  await latencies([
+    ['raw GET + JSON.parse', rawGet],
+    ['raw GET + JSON.parse, auto-pipelining', rawPipelinedGet],
+    ['cache.get', facadeGet],
+    ['raw MGET(100), no decoding', () => raw.mgetBuffer(rawManyKeys)],
+    ['raw MGET(100) + JSON.parse of each value', rawMgetParsed],
+    ['cache.getMany(100)', () => cache.getMany(manyKeys)],
+    ['cache.getMany(100), 200-byte objects', () => cache.getMany(manyUserKeys)],
+  ]);
 
 // 1,000 concurrent remember calls on one cold key.
 async function commandCounts(): Promise<Map<string, number>> {
@@ -221,7 +180,7 @@ const remembered = await Promise.all(
     cache.remember(coldKey, TTL_MS, async () => {
       factoryCalls++;
       await new Promise((resolve) => setTimeout(resolve, 5));
-      return user;
+      return USER;
     }),
   ),
 );
@@ -236,7 +195,7 @@ for (const [name, calls] of after) {
     commandTotal += delta;
   }
 }
-const allSame = remembered.every((value) => JSON.stringify(value) === userJson);
+const allSame = remembered.every((value) => JSON.stringify(value) === USER_JSON);
 
 // --- report -------------------------------------------------------------------------------
 
@@ -265,7 +224,7 @@ const ops = (value: number) => `${formatNumber(value)} ops/s`;
 const micros = (ns: number) => `${formatNumber(ns / 1000, 1)} µs`;
 
 printTable(
-  `@cache/redis vs raw ioredis · ${userJson.length}-byte object · ${ROUNDS} interleaved rounds · ${environmentLine()}`,
+  `@cache/redis vs raw ioredis · ${USER_JSON.length}-byte object · ${ROUNDS} interleaved rounds · ${environmentLine()}`,
   [
     row(`raw GET + JSON.parse, ${IN_FLIGHT} in flight`, ops(getRawTp), ''),
     row('  same, ioredis auto-pipelining', ops(getRawApTp), ratio(getRawApTp, getRawTp)),
@@ -295,6 +254,11 @@ printTable(
       getFacadeSeq <= 1.1 * getRawSeq,
     ),
     row('raw MGET of 100 keys (reference), p50', micros(rawMgetSeq), ratio(rawMgetSeq, getRawSeq)),
+    row(
+      'raw MGET of 100 keys + JSON.parse each, p50',
+      micros(rawMgetParsedSeq),
+      ratio(rawMgetParsedSeq, getRawSeq),
+    ),
     row(
       'cache.getMany(100) of small values, p50',
       micros(getManySeq),

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { describe, it } from 'vitest';
+import { describe, inject, it } from 'vitest';
 
 /**
  * The networked backends the integration suite runs against. Each one's address
@@ -108,8 +108,34 @@ export const BACKENDS: Readonly<Record<BackendName, BackendDefinition>> = {
   },
 };
 
-/** The configured address of a backend: its environment variable, or the loopback default. */
-export function backendAddress(name: BackendName): string {
+/** Backend addresses the integration run's global setup started containers for. */
+export type ContainerAddresses = Partial<Record<BackendName, string>>;
+
+/**
+ * What the global setup (`src/global-setup.ts`) provided, or nothing outside a
+ * vitest worker of this project.
+ */
+function provided<K extends 'containerAddresses' | 'containerReasons'>(key: K): ContainerAddresses {
+  try {
+    return inject(key) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The address of a backend: a container the global setup started for it (only
+ * when the configured address did not answer), else its environment variable,
+ * else the loopback default.
+ *
+ * @param containers - container addresses; by default what the global setup provided
+ */
+export function backendAddress(
+  name: BackendName,
+  containers: ContainerAddresses = provided('containerAddresses'),
+): string {
+  const started = containers[name];
+  if (started !== undefined) return started;
   const definition = BACKENDS[name];
   const configured = process.env[definition.envVar]?.trim();
   return configured !== undefined && configured.length > 0 ? configured : definition.defaultAddress;
@@ -142,9 +168,17 @@ export interface ProbeResult {
   readonly reason?: string;
 }
 
-/** Probes every endpoint of a backend with a short TCP connect. */
-export async function probeBackend(name: BackendName, timeoutMs = 1_000): Promise<ProbeResult> {
-  const address = backendAddress(name);
+/**
+ * Probes every endpoint of a backend with a short TCP connect.
+ *
+ * @param containers - container addresses to prefer (see {@link backendAddress})
+ */
+export async function probeBackend(
+  name: BackendName,
+  timeoutMs = 1_000,
+  containers?: ContainerAddresses,
+): Promise<ProbeResult> {
+  const address = backendAddress(name, containers);
   let endpoints: Endpoint[];
   try {
     endpoints = BACKENDS[name].endpoints(address);
@@ -180,9 +214,9 @@ export function requireAllBackends(): boolean {
  *   unreachable at ADDR";
  * - without it, the suite is reported skipped and the reason is printed.
  *
- * Starting a missing backend in Docker (testcontainers) is not implemented: the
- * machines this project runs on have no Docker engine; `scripts/services.sh start`
- * provides every backend on loopback instead.
+ * A backend that did not answer at its configured address may have been started in
+ * a container by the global setup (where a Docker engine exists); then that is the
+ * address probed. Otherwise the message says why no container stands in.
  *
  * @param name - the backend
  * @param fn - registers the suites; receives the backend's address
@@ -194,7 +228,8 @@ export function describeBackend(name: BackendName, fn: (address: string) => void
       fn(probe.address);
       return;
     }
-    const message = `backend ${name} unreachable at ${probe.address} (${probe.reason}); set ${BACKENDS[name].envVar} or run scripts/services.sh start`;
+    const noContainer = provided('containerReasons')[name];
+    const message = `backend ${name} unreachable at ${probe.address} (${probe.reason}${noContainer === undefined ? '' : `; ${noContainer}`}); set ${BACKENDS[name].envVar} or run scripts/services.sh start`;
     if (requireAllBackends()) {
       it(`is reachable (CACHE_REQUIRE_ALL=1)`, () => {
         throw new Error(message);

@@ -3,6 +3,7 @@ import { Cache, type Store } from '@cache/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './free-port.js';
 import { type ServerCommand, ServerProcess } from './server-process.js';
+import { EscapedErrors, JITTER_MS, OUTAGE_CODES } from './outage.js';
 
 /** Options of {@link runFaultRecoverySuite}. */
 export interface FaultRecoveryOptions {
@@ -17,12 +18,6 @@ export interface FaultRecoveryOptions {
   /** How soon after the restart everything must work again. Default 5,000 ms. */
   readonly recoveryMs?: number;
 }
-
-/** Error codes a call may fail with during an outage. */
-const OUTAGE_CODES = ['CACHE_STORE_ERROR', 'CACHE_TIMEOUT'];
-
-/** Slack on top of a deadline for timer and scheduling jitter on a loaded 2-core machine. */
-const JITTER_MS = 500;
 
 /**
  * Registers a suite that crashes a real server under a `Cache`: it starts its own
@@ -45,13 +40,10 @@ export function runFaultRecoverySuite(options: FaultRecoveryOptions): void {
     let server: ServerProcess;
     let store: Store;
     let cache: Cache;
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
+    const escaped = new EscapedErrors();
 
     beforeAll(async () => {
-      process.on('unhandledRejection', onUnhandled);
+      escaped.start();
       server = new ServerProcess(options.server, await freePort());
       await server.start();
       store = await options.createStore(server.port, `fault-${randomUUID()}`);
@@ -59,7 +51,7 @@ export function runFaultRecoverySuite(options: FaultRecoveryOptions): void {
     });
 
     afterAll(async () => {
-      process.off('unhandledRejection', onUnhandled);
+      escaped.stop();
       await cache?.close().catch(() => undefined);
       await server?.kill();
     });
@@ -138,7 +130,7 @@ export function runFaultRecoverySuite(options: FaultRecoveryOptions): void {
       );
       expect(computed).toBeGreaterThanOrEqual(2);
       expect(performance.now() - restarted).toBeLessThan(recoveryMs * 2);
-      expect(unhandled).toEqual([]);
+      expect(escaped.reasons).toEqual([]);
     });
   });
 }

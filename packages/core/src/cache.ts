@@ -17,7 +17,7 @@ import { assertValidKey, DEFAULT_MAX_KEY_LENGTH } from './keys.js';
 import type { CacheObserver, CacheOperation } from './observer.js';
 import { type CompressionOption, compressionSettings } from './shaping/compress.js';
 import { type EncryptionOption, Encryptor } from './shaping/encrypt.js';
-import { type OperationOptions, sleep, withDeadline } from './signal.js';
+import { abortableDelay, type OperationOptions, withDeadline } from './signal.js';
 import {
   BYTES_ENTRY,
   isReferenceStore,
@@ -350,7 +350,8 @@ export class Cache {
         for (let j = 0; j < pending.length; j++) {
           const bytes = values[j];
           const key = pendingKeys[j] as string;
-          const entry = bytes === undefined ? undefined : await this.#entries.decode(key, bytes, false);
+          let entry = bytes === undefined ? undefined : this.#entries.decode(key, bytes, false);
+          if (entry instanceof Promise) entry = await entry;
           result[pending[j] as number] = (
             entry !== undefined && isFresh(entry, now) ? entry.value : undefined
           ) as T;
@@ -507,7 +508,8 @@ export class Cache {
   async #getRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     const bytes = await this.store.get(key, storeOptions(signal));
     if (bytes === undefined) return undefined;
-    const entry: DecodedEntry = await this.#entries.decode(key, bytes, true);
+    const decoded = this.#entries.decode(key, bytes, true);
+    const entry: DecodedEntry = decoded instanceof Promise ? await decoded : decoded;
     return isFresh(entry, Date.now()) ? (entry.value as Uint8Array) : undefined;
   }
 
@@ -790,7 +792,7 @@ export class Cache {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new LockTimeoutError(key, timeoutMs);
       const jittered = delay / 2 + Math.random() * (delay / 2);
-      await sleep(Math.min(jittered, remaining), signal);
+      await abortableDelay(Math.min(jittered, remaining), signal);
       delay = Math.min(delay * 2, MAX_LOCK_RETRY_DELAY_MS);
     }
   }

@@ -13,6 +13,7 @@ export * from './bytes.js';
 export * from './codec.js';
 export * from './observer.js';
 export type { OperationOptions } from './signal.js';
+export { abortableDelay } from './signal.js';
 export { Cache } from './cache.js';
 export type { CacheEntry, CacheOptions, Factory, FactoryContext, LockOptions, StaleResult } from './cache.js';
 export { Lock } from './helpers/lock.js';

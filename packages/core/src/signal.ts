@@ -70,8 +70,12 @@ export function withDeadline<T>(
   });
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Resolves after `ms`, or rejects with `signal.reason` as soon as the signal aborts
+ * (at once when it already has); the timer is cleared on abort. Exported for
+ * drivers that back off between attempts of an operation the caller asked for.
+ */
+export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {

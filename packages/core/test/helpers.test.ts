@@ -99,11 +99,11 @@ describe('rememberStale', () => {
       }),
     ).rejects.toThrow('no data');
     store.failWith = new StoreError('map', 'get', new Error('ECONNRESET'));
-    const error = await cache
+    const error = (await cache
       .rememberStale('k', 30, 30, () => {
         throw new Error('no data');
       })
-      .catch((e: unknown) => e as Error);
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toBe('no data');
     expect((error.cause as StoreError).code).toBe('CACHE_STORE_ERROR');
   });

@@ -68,7 +68,7 @@ describe('shaping', () => {
     await new Cache({ store, encryption: { key: KEY_A } }).set('k', 'v');
     const row = store.rows.get('k')!;
     const tampered = row.value.slice();
-    tampered[tampered.length - 1] ^= 1;
+    tampered[tampered.length - 1] = (tampered.at(-1) as number) ^ 1;
     store.rows.set('t', { value: tampered, expiresAt: 0 });
     const cache = new Cache({ store, encryption: { key: KEY_A } });
     await expect(cache.get('t')).rejects.toMatchObject({ code: 'CACHE_DECRYPTION_FAILED' });
@@ -131,7 +131,7 @@ describe('shaping', () => {
     const cache = new Cache({ store, maxValueBytes: 100 });
     await expect(cache.set('k', 'x'.repeat(200))).rejects.toBeInstanceOf(ValueTooLargeError);
     await expect(
-      cache.setMany([
+      cache.setMany<unknown>([
         { key: 'a', value: 1 },
         { key: 'b', value: 'y'.repeat(500) },
       ]),

@@ -4,25 +4,6 @@
  * callers can compare it with the reason they passed to `abort()`.
  */
 
-/** Resolves after `ms`, or rejects with `signal.reason` as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Waits for `promise`, giving up with the error `onTimeout()` builds once
  * `deadline` (a `performance.now()` instant) passes, or with `signal.reason`

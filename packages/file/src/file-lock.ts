@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
-import { CacheTimeoutError } from '@cache/core';
-import { sleep } from './abort.js';
+import { abortableDelay, CacheTimeoutError } from '@cache/core';
 import { isErrno } from './fs-errors.js';
 import { HOST_TAG, isOwnerGone } from './host-identity.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -107,7 +106,7 @@ export class FileLocks {
         }
         if (now >= deadline) throw onTimeout();
         signal?.throwIfAborted();
-        await sleep(Math.min(delay * (0.5 + Math.random() / 2), deadline - now), signal);
+        await abortableDelay(Math.min(delay * (0.5 + Math.random() / 2), deadline - now), signal);
         delay = Math.min(delay * 2, MAX_BACKOFF_MS);
       }
     } catch (error) {

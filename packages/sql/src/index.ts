@@ -42,3 +42,4 @@ export { KeyIdentity, keyHash, storedKeyForm } from './key-identity.js';
 export { toBytes, toInteger } from './row-values.js';
 export { distinctKeys, lastWriteWins, chunks, valuesInKeyOrder } from './batch.js';
 export { PruneTimer } from './prune-timer.js';
+export { StatementRegistry } from './statement-registry.js';

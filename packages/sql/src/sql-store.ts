@@ -468,24 +468,25 @@ export class SqlStore implements Store {
 
   /**
    * Common start of every operation: rejects when closed or aborted, creates the
-   * table on first use, and returns the per-call options for the executor.
+   * table on first use, and returns the per-call options for the executor. Not
+   * `async`: once the table is ready (every call but the first) it returns the
+   * options directly, so the hot path pays no extra promise.
    */
-  private async begin(
+  private begin(
     operation: string,
     options: StoreOperationOptions | undefined,
-  ): Promise<SqlCallOptions | undefined> {
+  ): SqlCallOptions | undefined | Promise<SqlCallOptions | undefined> {
     this.assertOpen();
     const signal = options?.signal;
     signal?.throwIfAborted();
     const callOptions = signal === undefined ? undefined : { signal };
-    if (!this.tableReady) {
-      try {
-        await this.ensureTable(callOptions);
-      } catch (error) {
+    if (this.tableReady) return callOptions;
+    return this.ensureTable(callOptions).then(
+      () => callOptions,
+      (error: unknown) => {
         throw this.failure(operation, error, callOptions);
-      }
-    }
-    return callOptions;
+      },
+    );
   }
 
   /** Creates the table once per store; a failed attempt is retried by the next operation. */

@@ -1,5 +1,4 @@
-import { ConfigError, type Store } from '@cache/core';
-import { abortableDelay } from '../support/abortable-delay.js';
+import { abortableDelay, ConfigError, type Store } from '@cache/core';
 import { StoreWrapper } from './store-wrapper.js';
 import type { StoreCall, StoreOperationName } from './store-operation.js';
 

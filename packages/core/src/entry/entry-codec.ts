@@ -76,14 +76,15 @@ export class EntryCodec {
   }
 
   /**
-   * Decodes stored bytes read for `key`.
+   * Decodes stored bytes read for `key`. Synchronous unless a large compressed body
+   * has to be inflated on the thread pool, so batch reads don't pay an `await` per value.
    *
    * @throws {@link CorruptPayloadError} for truncated or foreign bytes.
    * @throws {@link DecryptionError} for entries that fail authentication or need a key that is not configured.
    */
-  async decode(key: string, bytes: Uint8Array, raw: boolean): Promise<DecodedEntry> {
-    if (!isFramed(bytes))
-      return { value: raw ? bytes : this.#options.codec.decode(bytes), softExpiresAt: undefined };
+  decode(key: string, bytes: Uint8Array, raw: boolean): DecodedEntry | Promise<DecodedEntry> {
+    const { codec } = this.#options;
+    if (!isFramed(bytes)) return { value: raw ? bytes : codec.decode(bytes), softExpiresAt: undefined };
     const frame = readFrame(bytes);
     let body = frame.body;
     if (frame.encrypted) {
@@ -93,7 +94,11 @@ export class EntryCodec {
       const aad = joinFrame(frame.header, utf8(key));
       body = encryptor.decrypt(body, frame.fingerprint as Uint8Array, frame.iv as Uint8Array, aad);
     }
-    const payload = await decompress(body, frame.compression);
-    return { value: raw ? payload : this.#options.codec.decode(payload), softExpiresAt: frame.softExpiresAt };
+    const finish = (payload: Uint8Array): DecodedEntry => ({
+      value: raw ? payload : codec.decode(payload),
+      softExpiresAt: frame.softExpiresAt,
+    });
+    const payload = decompress(body, frame.compression);
+    return payload instanceof Promise ? payload.then(finish) : finish(payload);
   }
 }

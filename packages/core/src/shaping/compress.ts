@@ -67,17 +67,23 @@ export async function compress(
 }
 
 /**
- * Decompresses a body recorded with `algorithm`.
+ * Decompresses a body recorded with `algorithm`: synchronously for small bodies
+ * (so the common read path needs no extra `await`), on the thread pool for large ones.
  *
  * @throws {@link CorruptPayloadError} when the body is not valid compressed data.
  */
-export async function decompress(body: Uint8Array, algorithm: FrameCompression): Promise<Uint8Array> {
+export function decompress(body: Uint8Array, algorithm: FrameCompression): Uint8Array | Promise<Uint8Array> {
   if (algorithm === 'none') return body;
-  const big = body.byteLength >= ASYNC_THRESHOLD / 4;
-  try {
-    if (algorithm === 'gzip') return big ? await gunzipAsync(body) : zlib.gunzipSync(body);
-    return big ? await unbrotliAsync(body) : zlib.brotliDecompressSync(body);
-  } catch (error) {
+  const fail = (error: unknown): never => {
     throw new CorruptPayloadError(`stored ${algorithm} data is corrupt`, { cause: error });
+  };
+  if (body.byteLength < ASYNC_THRESHOLD / 4) {
+    // Small bodies inflate faster inline than a round trip to the thread pool.
+    try {
+      return algorithm === 'gzip' ? zlib.gunzipSync(body) : zlib.brotliDecompressSync(body);
+    } catch (error) {
+      return fail(error);
+    }
   }
+  return (algorithm === 'gzip' ? gunzipAsync(body) : unbrotliAsync(body)).catch(fail);
 }

@@ -1,0 +1,80 @@
+/**
+ * MySQL / MariaDB benchmark: `MysqlStore.get` and `Cache.get` over it next to a raw
+ * prepared select through the same mysql2 pool, in the same process and run (plan
+ * and method in `sql-driver-bench.ts`).
+ *
+ * The raw side runs the store's own statement text (same table, same primary-key
+ * lookup, same expiry predicate) with `pool.execute` (server-side prepared,
+ * cached per connection), the way an application uses mysql2, with the key's
+ * identity (prefix, SHA-256, key bytes) computed once up front.
+ *
+ * Target (issue 5): `get` within 1.15× of the raw prepared select. The bench uses
+ * the shared server at `CACHE_MYSQL_URL` (default mysql://root@127.0.0.1:3306/test)
+ * on a table of its own, dropped at the end.
+ *
+ * Run with `pnpm bench` at the root, or `pnpm --filter @cache/docs bench mysql`.
+ *
+ * @packageDocumentation
+ */
+
+import { createHash } from 'node:crypto';
+import { Cache } from '@cache/core';
+import { MysqlStore } from '@cache/mysql';
+import mysql from 'mysql2/promise';
+import { TTL_MS, USER_BYTES } from './fixtures.js';
+import { READ_KEY, runSqlDriverBench, WRITE_KEYS } from './sql-driver-bench.js';
+
+const uri = process.env.CACHE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const PREFIX = 'bench';
+const table = `cache_bench_${process.pid}`;
+
+// One pool for both sides (mysql2's default size, 10), injected into the store.
+const pool = mysql.createPool({ uri, connectionLimit: 10 });
+const store = new MysqlStore({ pool, table, prefix: PREFIX });
+const cache = new Cache({ store });
+
+const identity = (key: string): [string, Buffer, Buffer] => [
+  PREFIX,
+  createHash('sha256').update(key, 'utf8').digest(),
+  Buffer.from(key, 'utf8'),
+];
+const readIdentity = identity(READ_KEY);
+const writeIdentities = WRITE_KEYS.map(identity);
+const userBuffer = Buffer.from(USER_BYTES);
+
+try {
+  await runSqlDriverBench({
+    title: '@cache/mysql vs raw mysql2 (MariaDB)',
+    rawName: 'raw prepared select',
+    store,
+    cache,
+    rawGet: async () => {
+      const [rows] = await pool.execute<mysql.RowDataPacket[]>(store.statements.get, [
+        ...readIdentity,
+        Date.now(),
+      ]);
+      return rows[0]?.value as Buffer | undefined;
+    },
+    rawGetHashing: async () => {
+      const [rows] = await pool.execute<mysql.RowDataPacket[]>(store.statements.get, [
+        ...identity(READ_KEY),
+        Date.now(),
+      ]);
+      return rows[0]?.value as Buffer | undefined;
+    },
+    rawSet: (index) =>
+      pool.execute(store.statements.set, [
+        ...(writeIdentities[index] as [string, Buffer, Buffer]),
+        userBuffer,
+        Date.now() + TTL_MS,
+      ]),
+    notes: [
+      `shared server ${uri.replace(/\/\/[^@]*@/, '//')}, table ${table}; mysql2 pool of 10`,
+      'raw uses the promise API (pool.execute); the store drives the same pool through its callback API',
+    ],
+  });
+} finally {
+  await pool.query(`DROP TABLE IF EXISTS \`${table}\``);
+  await cache.close();
+  await pool.end();
+}

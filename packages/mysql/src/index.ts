@@ -1,0 +1,16 @@
+/**
+ * `@cache/mysql`: a MySQL / MariaDB cache store on mysql2, built on the
+ * dialect-neutral `@cache/sql`.
+ *
+ * @packageDocumentation
+ */
+export { MysqlStore } from './mysql-store.js';
+export {
+  type MysqlStoreOptions,
+  MYSQL_POOL_DEFAULTS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  DEFAULT_MAINTENANCE_TIMEOUT_MS,
+} from './options.js';
+export { MysqlExecutor, MysqlTimeoutError, type MysqlExecutorTimeouts } from './mysql-executor.js';
+export { StatementRegistry } from '@cache/sql';
+export { mysqlDialect, createMysqlDialect, type PruneOptions } from '@cache/sql';
