@@ -54,7 +54,7 @@ const server = await startPrivateServer('memcached', (port) => [
   '0',
   '-m',
   '64',
-  // memcached refuses to run as root without a USER to drop to.
+  // memcached refuses to run as root without a user to drop to.
   ...(process.getuid?.() === 0 ? ['-u', 'memcache'] : []),
 ]);
 const address =
