@@ -4,14 +4,20 @@ import { fileURLToPath } from 'node:url';
 /** Path of the worker script (plain .mjs importing the built dists). */
 const WORKER = fileURLToPath(new URL('../test/workers/cache-worker.mjs', import.meta.url));
 
+/** Drivers the worker script can build. */
+export type WorkerDriver = 'redis' | 'memcached' | 'nats' | 'dynamodb' | 'postgres' | 'mysql';
+
 /** What one worker is asked to do. */
 export interface WorkerJob {
-  /** `'redis'` or `'memcached'`. */
-  readonly driver: string;
-  /** The backend address (URL or comma-separated servers). */
+  readonly driver: WorkerDriver;
+  /** The backend address (URL, comma-separated servers or endpoint). */
   readonly address: string;
   /** Store prefix shared by all workers of one run. */
   readonly prefix: string;
+  /** NATS bucket, or DynamoDB / SQL table, where the driver has one. */
+  readonly scope?: string;
+  /** Connections to open before the start signal (calls in flight, for pooled drivers). Default 1. */
+  readonly connections?: number;
   /** Task name in the worker script. */
   readonly task: 'increment' | 'lock';
   /** Task parameters. */
@@ -30,7 +36,9 @@ type WorkerMessage =
  */
 export async function runWorkers(jobs: readonly WorkerJob[], timeoutMs = 60_000): Promise<unknown[][]> {
   const children: ChildProcess[] = [];
+  let timedOut = false;
   const timer = setTimeout(() => {
+    timedOut = true;
     for (const child of children) child.kill('SIGKILL');
   }, timeoutMs);
   try {
@@ -46,6 +54,10 @@ export async function runWorkers(jobs: readonly WorkerJob[], timeoutMs = 60_000)
     const results: unknown[][] = [];
     for (const messages of started) results.push((await messages.expect('result')).results);
     return results;
+  } catch (error) {
+    throw timedOut
+      ? new Error(`workers still running after ${timeoutMs} ms: killed`, { cause: error })
+      : error;
   } finally {
     clearTimeout(timer);
     for (const child of children) if (child.exitCode === null) child.kill();

@@ -1,30 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { Cache } from '@cache/core';
 import { NatsStore } from '@cache/nats';
-import { expect, it } from 'vitest';
-import { describeBackend } from '../src/backends.js';
-import { expectExactCrossProcessCount } from './support/kv-workers.js';
+import { crossProcessSuite } from './support/cross-process-suite.js';
 
-const BUCKET = 'cache_integration';
-
-describeBackend('nats', (servers) => {
-  it('4 processes × 2,500 increments = exactly 10,000 (optimistic revision checks)', async () => {
-    const prefix = `xproc-${randomUUID()}`;
-    const total = await expectExactCrossProcessCount({
-      driver: 'nats',
-      address: servers,
-      container: BUCKET,
-      prefix,
-      processes: 4,
-      perProcess: 2_500,
-      concurrency: 16,
-    });
-    const store = new NatsStore({ servers: servers.split(','), bucket: BUCKET, prefix });
-    try {
-      expect(await new Cache({ store }).increment('hits', 0)).toBe(total);
-    } finally {
-      await store.flush();
-      await store.close();
-    }
-  }, 180_000);
+crossProcessSuite({
+  backend: 'nats',
+  driver: 'nats',
+  atomicBy: 'optimistic revision checks',
+  inFlight: 16,
+  // The integration bucket; the run's own prefix keeps it apart from other runs.
+  scope: () => 'cache_integration',
+  create: (servers, prefix, bucket) => new NatsStore({ servers: servers.split(','), bucket, prefix }),
+  incrementTimeoutMs: 170_000,
 });

@@ -1,18 +1,46 @@
-// A child process of cross-process.test.ts: builds a Cache over the built driver
-// dist named in its first message, reports "ready", waits for "go" (so all
-// children start together), runs one task and reports the results.
+// A child process of the cross-process suites (test/support/cross-process-suite.ts):
+// builds a Cache over the built dist of the driver named in its first message
+// (the store owns its connection), opens its connections, reports "ready", waits
+// for "go" (so all children start together), runs one task and reports the results.
 import { Cache } from '@cache/core';
 
-async function createStore(driver, address, prefix) {
-  if (driver === 'redis') {
-    const { RedisStore } = await import('@cache/redis');
-    return new RedisStore({ url: address, prefix });
+/** `scope` is the NATS bucket or the DynamoDB / SQL table, where the driver has one. */
+async function createStore({ driver, address, prefix, scope }) {
+  switch (driver) {
+    case 'redis': {
+      const { RedisStore } = await import('@cache/redis');
+      return new RedisStore({ url: address, prefix });
+    }
+    case 'memcached': {
+      const { MemcachedStore } = await import('@cache/memcached');
+      return new MemcachedStore({ servers: address.split(','), prefix });
+    }
+    case 'nats': {
+      const { NatsStore } = await import('@cache/nats');
+      return new NatsStore({ servers: address.split(','), bucket: scope, prefix });
+    }
+    case 'dynamodb': {
+      const { DynamoStore } = await import('@cache/dynamodb');
+      const hasCredentials = (process.env.AWS_ACCESS_KEY_ID ?? '') !== '';
+      return new DynamoStore({
+        endpoint: address,
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        ...(hasCredentials ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+        table: scope,
+        prefix,
+      });
+    }
+    case 'postgres': {
+      const { PostgresStore } = await import('@cache/postgres');
+      return new PostgresStore({ connectionString: address, table: scope, prefix });
+    }
+    case 'mysql': {
+      const { MysqlStore } = await import('@cache/mysql');
+      return new MysqlStore({ uri: address, table: scope, prefix });
+    }
+    default:
+      throw new Error(`unknown driver ${driver}`);
   }
-  if (driver === 'memcached') {
-    const { MemcachedStore } = await import('@cache/memcached');
-    return new MemcachedStore({ servers: address.split(','), prefix });
-  }
-  throw new Error(`unknown driver ${driver}`);
 }
 
 /** Runs `count` calls of `call` with at most `concurrency` in flight; resolves their results in call order. */
@@ -40,20 +68,19 @@ const tasks = {
 };
 
 process.once('message', async (job) => {
-  const store = await createStore(job.driver, job.address, job.prefix);
-  const cache = new Cache({ store });
-  // Open the connection before the start signal so that all children race fairly.
-  await cache.get('warm-up');
-  process.send({ type: 'ready' });
-  process.once('message', async () => {
-    try {
-      const results = await tasks[job.task](cache, job.params);
-      process.send({ type: 'result', results });
-    } catch (error) {
-      process.send({ type: 'error', message: String(error?.stack ?? error) });
-    } finally {
-      await cache.close();
-      process.disconnect();
-    }
-  });
+  const cache = new Cache({ store: await createStore(job) });
+  try {
+    // Open the connections (pools open one per call in flight) before the start
+    // signal, so that all children race on the task, not on connecting.
+    await Promise.all(Array.from({ length: job.connections ?? 1 }, () => cache.get('warm-up')));
+    process.send({ type: 'ready' });
+    await new Promise((resolve) => process.once('message', resolve));
+    const results = await tasks[job.task](cache, job.params);
+    process.send({ type: 'result', results });
+  } catch (error) {
+    process.send({ type: 'error', message: String(error?.stack ?? error) });
+  } finally {
+    await cache.close();
+    process.disconnect();
+  }
 });
