@@ -26,18 +26,12 @@
 import { Cache } from '@cache/core';
 import { MemcachedStore } from '@cache/memcached';
 import memjs from 'memjs';
-import {
-  type ConcurrentResult,
-  environmentLine,
-  formatNumber,
-  type MeasureResult,
-  measure,
-  printTable,
-  type TableRow,
-} from './harness.js';
-import { byMedian, byRate, createCpuThroughput, latency, pair } from './paired.js';
+import { environmentLine, type MeasureResult, measure, printTable } from './harness.js';
+import { comparisonRows } from './comparison-table.js';
+import { createCpuThroughput, interleave, pairedRatio } from './paired.js';
 import { USER, USER_JSON, TTL_MS } from './fixtures.js';
 import { startPrivateServer } from './private-server.js';
+import { MEMCACHED_SERVER } from '@cache/integration/servers';
 
 const IN_FLIGHT = 64;
 const TOTAL = 20_000;
@@ -45,18 +39,7 @@ const PREFIX = `bench-${process.pid}`;
 
 // --- server -------------------------------------------------------------------------------
 
-const server = await startPrivateServer('memcached', (port) => [
-  '-l',
-  '127.0.0.1',
-  '-p',
-  String(port),
-  '-U',
-  '0',
-  '-m',
-  '64',
-  // memcached refuses to run as root without a user to drop to.
-  ...(process.getuid?.() === 0 ? ['-u', 'memcache'] : []),
-]);
+const server = await startPrivateServer(MEMCACHED_SERVER);
 const address =
   server === undefined
     ? (process.env.CACHE_MEMCACHED_SERVERS ?? '127.0.0.1:11211').split(',')[0]!
@@ -108,84 +91,50 @@ const rawGetMany = () =>
   );
 const cacheGetMany = () => cache.getMany(manyKeys);
 
-const { throughput, cpuPerOp } = createCpuThroughput(IN_FLIGHT, TOTAL);
+const { pairRates, cpuPerOp } = createCpuThroughput(IN_FLIGHT, TOTAL);
 
-const [seqRawBytes, seqStore] = await pair(
-  latency,
-  byMedian,
+// Sequential latency in interleaved slices, compared slice by slice (see paired.ts).
+const sequential = await interleave([
   ['raw get', rawGetBytes],
   ['store.get', storeGet],
-);
-const [seqRawJson, seqCache] = await pair(
-  latency,
-  byMedian,
   ['raw get + JSON.parse', rawGetJson],
   ['cache.get', cacheGet],
-);
-const [tpRawBytes, tpStore] = await pair(
-  throughput,
-  byRate,
-  ['raw get', rawGetBytes],
-  ['store.get', storeGet],
-);
-const [tpRawJson, tpCache] = await pair(
-  throughput,
-  byRate,
-  ['raw get + JSON.parse', rawGetJson],
-  ['cache.get', cacheGet],
-);
-const [tpRawSet, tpCacheSet] = await pair(
-  throughput,
-  byRate,
-  ['raw JSON.stringify + set', rawSet],
-  ['cache.set', cacheSet],
-);
-const [seqRawMany, seqCacheMany] = await pair(
-  latency,
-  byMedian,
   ['raw 100 × get + JSON.parse, in parallel', rawGetMany],
   ['cache.getMany(100)', cacheGetMany],
-);
+]);
+const [seqRawBytes, seqStore, seqRawJson, seqCache, seqRawMany, seqCacheMany] = sequential.results as [
+  MeasureResult,
+  MeasureResult,
+  MeasureResult,
+  MeasureResult,
+  MeasureResult,
+  MeasureResult,
+];
+const [tpRawBytes, tpStore] = await pairRates(['raw get', rawGetBytes], ['store.get', storeGet]);
+const [tpRawJson, tpCache] = await pairRates(['raw get + JSON.parse', rawGetJson], ['cache.get', cacheGet]);
+const [tpRawSet, tpCacheSet] = await pairRates(['raw JSON.stringify + set', rawSet], ['cache.set', cacheSet]);
 const seqIncrement = await measure('cache.increment', () => cache.increment('counter', 1, TTL_MS));
 
 // --- report -------------------------------------------------------------------------------
 
-const ratio = (value: number, reference: number): string => `${formatNumber(value / reference, 2)}×`;
-
-const latencyRow = (result: MeasureResult, reference?: MeasureResult): TableRow => ({
-  measurement: `${result.name}, sequential p50`,
-  value: `${formatNumber(result.medianNs / 1000, 1)} µs`,
-  'vs raw': reference === undefined ? '' : ratio(result.medianNs, reference.medianNs),
-  'client CPU/op': '',
-  'CPU vs raw': '',
-});
-
-const throughputRow = (result: ConcurrentResult, reference?: ConcurrentResult): TableRow => {
-  const cpu = cpuPerOp(result);
-  const referenceCpu = reference === undefined ? undefined : cpuPerOp(reference);
-  return {
-    measurement: `${result.name}, ${IN_FLIGHT} in flight`,
-    value: `${formatNumber(result.opsPerSec)} ops/s`,
-    'vs raw': reference === undefined ? '' : ratio(result.opsPerSec, reference.opsPerSec),
-    'client CPU/op': `${formatNumber(cpu, 1)} µs`,
-    'CPU vs raw': referenceCpu === undefined ? '' : ratio(cpu, referenceCpu),
-  };
-};
+// No numeric target in the issue for memcached: the rows report ratios only.
+const rows = comparisonRows(cpuPerOp, IN_FLIGHT);
+const vs = (row: number, rawRow: number) => ({ vsRaw: pairedRatio(sequential, row, rawRow) });
 
 printTable(`@cache/memcached vs raw memjs · ${USER_JSON.length}-byte object · ${environmentLine()}`, [
-  latencyRow(seqRawBytes),
-  latencyRow(seqStore, seqRawBytes),
-  latencyRow(seqRawJson),
-  latencyRow(seqCache, seqRawJson),
-  throughputRow(tpRawBytes),
-  throughputRow(tpStore, tpRawBytes),
-  throughputRow(tpRawJson),
-  throughputRow(tpCache, tpRawJson),
-  throughputRow(tpRawSet),
-  throughputRow(tpCacheSet, tpRawSet),
-  latencyRow(seqRawMany),
-  latencyRow(seqCacheMany, seqRawMany),
-  latencyRow(seqIncrement),
+  rows.latency(seqRawBytes),
+  rows.latency(seqStore, vs(1, 0)),
+  rows.latency(seqRawJson),
+  rows.latency(seqCache, vs(3, 2)),
+  rows.throughput(tpRawBytes),
+  rows.throughput(tpStore, { reference: tpRawBytes }),
+  rows.throughput(tpRawJson),
+  rows.throughput(tpCache, { reference: tpRawJson }),
+  rows.throughput(tpRawSet),
+  rows.throughput(tpCacheSet, { reference: tpRawSet }),
+  rows.latency(seqRawMany),
+  rows.latency(seqCacheMany, vs(5, 4)),
+  rows.latency(seqIncrement),
 ]);
 if (server === undefined) process.stdout.write(`note: no private memcached; measured against ${address}.\n`);
 
@@ -195,4 +144,4 @@ await cache.flush();
 await Promise.all([RAW_KEY, ...rawManyKeys, ...rawWriteKeys].map((key) => raw.delete(key)));
 await cache.close();
 raw.close();
-server?.stop();
+await server?.stop();

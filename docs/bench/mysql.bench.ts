@@ -17,12 +17,10 @@
  * @packageDocumentation
  */
 
-import { createHash } from 'node:crypto';
 import { Cache } from '@cache/core';
 import { MysqlStore } from '@cache/mysql';
 import mysql from 'mysql2/promise';
-import { TTL_MS, USER_BYTES } from './fixtures.js';
-import { READ_KEY, runSqlDriverBench, WRITE_KEYS } from './sql-driver-bench.js';
+import { runSqlDriverBench } from './sql-driver-bench.js';
 
 const uri = process.env.CACHE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const PREFIX = 'bench';
@@ -33,41 +31,17 @@ const pool = mysql.createPool({ uri, connectionLimit: 10 });
 const store = new MysqlStore({ pool, table, prefix: PREFIX });
 const cache = new Cache({ store });
 
-const identity = (key: string): [string, Buffer, Buffer] => [
-  PREFIX,
-  createHash('sha256').update(key, 'utf8').digest(),
-  Buffer.from(key, 'utf8'),
-];
-const readIdentity = identity(READ_KEY);
-const writeIdentities = WRITE_KEYS.map(identity);
-const userBuffer = Buffer.from(USER_BYTES);
-
 try {
   await runSqlDriverBench({
     title: '@cache/mysql vs raw mysql2 (MariaDB)',
     rawName: 'raw prepared select',
     store,
     cache,
-    rawGet: async () => {
-      const [rows] = await pool.execute<mysql.RowDataPacket[]>(store.statements.get, [
-        ...readIdentity,
-        Date.now(),
-      ]);
+    rawSelect: async (params) => {
+      const [rows] = await pool.execute<mysql.RowDataPacket[]>(store.statements.get, params);
       return rows[0]?.value as Buffer | undefined;
     },
-    rawGetHashing: async () => {
-      const [rows] = await pool.execute<mysql.RowDataPacket[]>(store.statements.get, [
-        ...identity(READ_KEY),
-        Date.now(),
-      ]);
-      return rows[0]?.value as Buffer | undefined;
-    },
-    rawSet: (index) =>
-      pool.execute(store.statements.set, [
-        ...(writeIdentities[index] as [string, Buffer, Buffer]),
-        userBuffer,
-        Date.now() + TTL_MS,
-      ]),
+    rawUpsert: (params) => pool.execute(store.statements.set, params),
     notes: [
       `shared server ${uri.replace(/\/\/[^@]*@/, '//')}, table ${table}; mysql2 pool of 10`,
       'raw uses the promise API (pool.execute); the store drives the same pool through its callback API',

@@ -22,24 +22,18 @@
  * @packageDocumentation
  */
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cache } from '@cache/core';
 import { NatsStore } from '@cache/nats';
 import { connect } from 'nats';
-import {
-  type ConcurrentResult,
-  environmentLine,
-  formatNumber,
-  type MeasureResult,
-  measure,
-  printTable,
-  type TableRow,
-} from './harness.js';
-import { byMedian, byRate, createCpuThroughput, latency, pair } from './paired.js';
+import { environmentLine, type MeasureResult, measure, printTable } from './harness.js';
+import { comparisonRows } from './comparison-table.js';
+import { createCpuThroughput, interleave, pairedRatio } from './paired.js';
 import { USER, USER_BYTES, TTL_MS } from './fixtures.js';
 import { startPrivateServer } from './private-server.js';
+import { natsServer } from '@cache/integration/servers';
 
 const IN_FLIGHT = 64;
 const TOTAL = 10_000;
@@ -49,16 +43,11 @@ const TARGET_RATIO = 1.15;
 
 // --- server -------------------------------------------------------------------------------
 
-const natsBinary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 const storeDir = mkdtempSync(join(tmpdir(), 'cache-nats-bench-'));
-const server = existsSync(natsBinary)
-  ? await startPrivateServer(
-      natsBinary,
-      (port) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir],
-      () => rmSync(storeDir, { recursive: true, force: true }),
-    )
-  : undefined;
-if (server === undefined) rmSync(storeDir, { recursive: true, force: true });
+const server = await startPrivateServer(
+  natsServer(() => storeDir),
+  () => rmSync(storeDir, { recursive: true, force: true }),
+);
 const servers =
   server === undefined ? (process.env.CACHE_NATS_SERVERS ?? '127.0.0.1:4222') : `127.0.0.1:${server.port}`;
 
@@ -97,29 +86,23 @@ const rawGetJson = async () => {
 const storeGet = () => store.get(KEY);
 const cacheGet = () => cache.get(KEY);
 
-const { throughput, cpuPerOp } = createCpuThroughput(IN_FLIGHT, TOTAL);
+const { throughput, pairRates, cpuPerOp } = createCpuThroughput(IN_FLIGHT, TOTAL);
 
-const [seqRawBytes, seqStore] = await pair(
-  latency,
-  byMedian,
+// Sequential latency in interleaved slices, compared slice by slice (see paired.ts).
+const sequential = await interleave([
   ['raw kv.get', rawGetBytes],
   ['store.get', storeGet],
-);
-const [seqRawJson, seqCache] = await pair(
-  latency,
-  byMedian,
   ['raw kv.get + JSON.parse', rawGetJson],
   ['cache.get', cacheGet],
-);
-const [tpRawBytes, tpStore] = await pair(
-  throughput,
-  byRate,
-  ['raw kv.get', rawGetBytes],
-  ['store.get', storeGet],
-);
-const [tpRawJson, tpCache] = await pair(
-  throughput,
-  byRate,
+]);
+const [seqRawBytes, seqStore, seqRawJson, seqCache] = sequential.results as [
+  MeasureResult,
+  MeasureResult,
+  MeasureResult,
+  MeasureResult,
+];
+const [tpRawBytes, tpStore] = await pairRates(['raw kv.get', rawGetBytes], ['store.get', storeGet]);
+const [tpRawJson, tpCache] = await pairRates(
   ['raw kv.get + JSON.parse', rawGetJson],
   ['cache.get', cacheGet],
 );
@@ -131,55 +114,24 @@ const seqIncrement = await measure('cache.increment', () => cache.increment('cou
 
 // --- report -------------------------------------------------------------------------------
 
-function ratio(value: number, reference: number): string {
-  return `${formatNumber(value / reference, 2)}×`;
-}
-
-const latencyRow = (result: MeasureResult, reference?: MeasureResult): TableRow => {
-  const within = reference === undefined ? undefined : result.medianNs <= TARGET_RATIO * reference.medianNs;
-  return {
-    measurement: `${result.name} sequential p50`,
-    value: `${formatNumber(result.medianNs / 1000, 1)} µs`,
-    'vs raw': reference === undefined ? '' : ratio(result.medianNs, reference.medianNs),
-    target: reference === undefined ? '' : `≤ ${TARGET_RATIO}× raw`,
-    status: within === undefined ? '' : within ? 'ok' : 'over',
-  };
-};
-
-const throughputRow = (
-  result: ConcurrentResult,
-  reference?: ConcurrentResult,
-  withTarget = true,
-): TableRow => {
-  const within =
-    reference === undefined || !withTarget
-      ? undefined
-      : result.opsPerSec * TARGET_RATIO >= reference.opsPerSec;
-  const cpu = cpuPerOp(result);
-  const referenceCpu = reference === undefined ? undefined : cpuPerOp(reference);
-  return {
-    measurement: `${result.name} @${IN_FLIGHT}`,
-    value: `${formatNumber(result.opsPerSec)} ops/s`,
-    'vs raw': reference === undefined ? '' : ratio(result.opsPerSec, reference.opsPerSec),
-    'client CPU/op': `${formatNumber(cpu, 1)} µs`,
-    'CPU vs raw': referenceCpu === undefined ? '' : ratio(cpu, referenceCpu),
-    target: within === undefined ? '' : `≥ 1/${TARGET_RATIO} raw`,
-    status: within === undefined ? '' : within ? 'ok' : 'over',
-  };
-};
+const rows = comparisonRows(cpuPerOp, IN_FLIGHT);
+const judged = (row: number, rawRow: number) => ({
+  vsRaw: pairedRatio(sequential, row, rawRow),
+  target: TARGET_RATIO,
+});
 
 printTable(`@cache/nats vs raw nats.js KV · ${USER_BYTES.length}-byte object · ${environmentLine()}`, [
-  latencyRow(seqRawBytes),
-  latencyRow(seqStore, seqRawBytes),
-  latencyRow(seqRawJson),
-  latencyRow(seqCache, seqRawJson),
-  throughputRow(tpRawBytes),
-  throughputRow(tpStore, tpRawBytes),
-  throughputRow(tpRawJson),
-  throughputRow(tpCache, tpRawJson),
-  throughputRow(tpRawPut),
-  throughputRow(tpCacheSet, tpRawPut, false),
-  latencyRow(seqIncrement),
+  rows.latency(seqRawBytes),
+  rows.latency(seqStore, judged(1, 0)),
+  rows.latency(seqRawJson),
+  rows.latency(seqCache, judged(3, 2)),
+  rows.throughput(tpRawBytes),
+  rows.throughput(tpStore, { reference: tpRawBytes, target: TARGET_RATIO }),
+  rows.throughput(tpRawJson),
+  rows.throughput(tpCache, { reference: tpRawJson, target: TARGET_RATIO }),
+  rows.throughput(tpRawPut),
+  rows.throughput(tpCacheSet, { reference: tpRawPut }),
+  rows.latency(seqIncrement),
 ]);
 if (server === undefined)
   process.stdout.write(`note: no private nats-server; measured against ${servers}.\n`);
@@ -191,4 +143,4 @@ await kv.purge(RAW_KEY);
 await Promise.all(rawWriteKeys.map((key) => kv.purge(key)));
 await cache.close();
 await connection.close();
-server?.stop();
+await server?.stop();

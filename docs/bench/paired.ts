@@ -6,8 +6,8 @@
  *
  * - {@link interleave}: sequential latency of several rows in short slices, rotating
  *   the order each slice; {@link pairedRatio} is the median of per-slice ratios.
- * - {@link pair}: raw and driver alternately, three times each, keeping each side's
- *   middle result.
+ * - {@link CpuThroughput.pairRates}: throughput of raw and driver alternately,
+ *   three times each, keeping each side's middle result.
  * - {@link createCpuThroughput}: throughput that also records the client CPU each
  *   operation cost this process (steadier than wall-clock rate under noisy neighbours).
  *
@@ -21,6 +21,9 @@ import { type ConcurrentResult, type MeasureResult, measure, measureConcurrent }
  * promise is awaited before the next starts).
  */
 export type Row = readonly [name: string, fn: () => unknown];
+
+/** A row whose call is asynchronous (what throughput runs need). */
+export type AsyncRow = readonly [name: string, fn: () => Promise<unknown>];
 
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
@@ -105,11 +108,11 @@ function middle<T>(results: readonly T[], key: (result: T) => number): T {
  * Measures `raw` and `driver` alternately, three times each, and keeps each side's
  * middle result: drift on a shared machine then hits both sides alike.
  */
-export async function pair<T>(
+async function pair<T>(
   run: (name: string, fn: () => Promise<unknown>) => Promise<T>,
   key: (result: T) => number,
-  raw: readonly [name: string, fn: () => Promise<unknown>],
-  driver: readonly [name: string, fn: () => Promise<unknown>],
+  raw: AsyncRow,
+  driver: AsyncRow,
 ): Promise<[T, T]> {
   const raws: T[] = [];
   const drivers: T[] = [];
@@ -124,34 +127,36 @@ export async function pair<T>(
 export interface CpuThroughput {
   /** Runs `fn` with the configured number in flight and records its CPU per op. */
   readonly throughput: (name: string, fn: () => Promise<unknown>) => Promise<ConcurrentResult>;
+  /** Throughput of `raw` and `driver`, by {@link pair}. */
+  readonly pairRates: (raw: AsyncRow, driver: AsyncRow) => Promise<[ConcurrentResult, ConcurrentResult]>;
   /** Client CPU (user + system µs) per operation of a result `throughput` returned. */
   readonly cpuPerOp: (result: ConcurrentResult) => number;
 }
 
 /**
- * Throughput runs that also record the client CPU (user + system µs) per operation:
- * on a shared machine the wall-clock rate swings with the neighbours' load, the CPU a
- * call costs this process much less, so it shows the driver's own overhead more reliably.
+ * Throughput runs (`inFlight` calls in flight, `total` timed calls after
+ * `inFlight × warmupPerLane` untimed ones) that also record the client CPU
+ * (user + system µs) per operation: on a shared machine the wall-clock rate swings
+ * with the neighbours' load, the CPU a call costs this process much less, so it
+ * shows the driver's own overhead more reliably.
  */
-export function createCpuThroughput(inFlight: number, total: number): CpuThroughput {
+export function createCpuThroughput(
+  inFlight: number,
+  total: number,
+  { warmupPerLane = 50 }: { readonly warmupPerLane?: number } = {},
+): CpuThroughput {
   const perOp = new Map<ConcurrentResult, number>();
-  const warmup = inFlight * 50;
+  const warmup = inFlight * warmupPerLane;
+  const throughput = async (name: string, fn: () => Promise<unknown>): Promise<ConcurrentResult> => {
+    const before = process.cpuUsage();
+    const result = await measureConcurrent(name, fn, { inFlight, total, warmup });
+    const used = process.cpuUsage(before);
+    perOp.set(result, (used.user + used.system) / (total + warmup));
+    return result;
+  };
   return {
-    async throughput(name, fn) {
-      const before = process.cpuUsage();
-      const result = await measureConcurrent(name, fn, { inFlight, total, warmup });
-      const used = process.cpuUsage(before);
-      perOp.set(result, (used.user + used.system) / (total + warmup));
-      return result;
-    },
+    throughput,
+    pairRates: (raw, driver) => pair(throughput, (result) => result.opsPerSec, raw, driver),
     cpuPerOp: (result) => perOp.get(result) ?? Number.NaN,
   };
 }
-
-/** Sequential latency with 20 rounds, for {@link pair}. */
-export const latency = (name: string, fn: () => Promise<unknown>): Promise<MeasureResult> =>
-  measure(name, fn, { rounds: 20 });
-/** Key of a latency result: its median ns/op. */
-export const byMedian = (result: MeasureResult): number => result.medianNs;
-/** Key of a throughput result: its ops/s. */
-export const byRate = (result: ConcurrentResult): number => result.opsPerSec;

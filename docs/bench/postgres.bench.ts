@@ -18,12 +18,10 @@
  * @packageDocumentation
  */
 
-import { createHash } from 'node:crypto';
 import { Cache } from '@cache/core';
 import { PostgresStore } from '@cache/postgres';
 import pg from 'pg';
-import { TTL_MS, USER_BYTES } from './fixtures.js';
-import { READ_KEY, runSqlDriverBench, WRITE_KEYS } from './sql-driver-bench.js';
+import { runSqlDriverBench } from './sql-driver-bench.js';
 
 const connectionString = process.env.CACHE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const PREFIX = 'bench';
@@ -35,42 +33,21 @@ pool.on('error', () => {});
 const store = new PostgresStore({ pool, table, prefix: PREFIX });
 const cache = new Cache({ store });
 
-const identity = (key: string): [string, Buffer, Buffer] => [
-  PREFIX,
-  createHash('sha256').update(key, 'utf8').digest(),
-  Buffer.from(key, 'utf8'),
-];
-const readIdentity = identity(READ_KEY);
-const writeIdentities = WRITE_KEYS.map(identity);
-
 try {
   await runSqlDriverBench({
     title: '@cache/postgres vs raw pg',
     rawName: 'raw prepared select',
     store,
     cache,
-    rawGet: async () => {
+    rawSelect: async (values) => {
       const { rows } = await pool.query<{ value: Buffer }>({
         name: 'bench_raw_get',
         text: store.statements.get,
-        values: [...readIdentity, Date.now()],
+        values,
       });
       return rows[0]?.value;
     },
-    rawGetHashing: async () => {
-      const { rows } = await pool.query<{ value: Buffer }>({
-        name: 'bench_raw_get',
-        text: store.statements.get,
-        values: [...identity(READ_KEY), Date.now()],
-      });
-      return rows[0]?.value;
-    },
-    rawSet: (index) =>
-      pool.query({
-        name: 'bench_raw_set',
-        text: store.statements.set,
-        values: [...(writeIdentities[index] as [string, Buffer, Buffer]), USER_BYTES, Date.now() + TTL_MS],
-      }),
+    rawUpsert: (values) => pool.query({ name: 'bench_raw_set', text: store.statements.set, values }),
     notes: [`shared server ${connectionString.replace(/\/\/[^@]*@/, '//')}, table ${table}; pg pool of 10`],
   });
 } finally {

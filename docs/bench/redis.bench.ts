@@ -39,6 +39,7 @@ import {
 import { median } from './paired.js';
 import { USER, USER_JSON, TTL_MS } from './fixtures.js';
 import { startPrivateServer } from './private-server.js';
+import { REDIS_SERVER } from '@cache/integration/servers';
 
 const IN_FLIGHT = 64;
 const TOTAL = 100_000;
@@ -46,16 +47,7 @@ const PREFIX = `bench-${process.pid}`;
 
 // --- server -------------------------------------------------------------------------------
 
-const server = await startPrivateServer('redis-server', (port) => [
-  '--port',
-  String(port),
-  '--bind',
-  '127.0.0.1',
-  '--save',
-  '',
-  '--appendonly',
-  'no',
-]);
+const server = await startPrivateServer(REDIS_SERVER);
 const url =
   server === undefined
     ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
@@ -296,4 +288,4 @@ if (server === undefined) {
 await cache.flush();
 await cache.close();
 await Promise.all([raw.quit(), rawPipelined.quit(), admin.quit()]);
-server?.stop();
+await server?.stop();

@@ -1,5 +1,7 @@
-import { connect } from 'node:net';
 import { describe, inject, it } from 'vitest';
+import { canConnect, type Endpoint } from './tcp.js';
+
+export { canConnect, type Endpoint } from './tcp.js';
 
 /**
  * The networked backends the integration suite runs against. Each one's address
@@ -15,12 +17,6 @@ export type BackendName =
   | 'mysql'
   | 'nats'
   | 'dynamodb';
-
-/** A TCP endpoint. */
-export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-}
 
 /** How to find one backend. */
 export interface BackendDefinition {
@@ -139,21 +135,6 @@ export function backendAddress(
   const definition = BACKENDS[name];
   const configured = process.env[definition.envVar]?.trim();
   return configured !== undefined && configured.length > 0 ? configured : definition.defaultAddress;
-}
-
-/** Whether a TCP connection to `endpoint` opens within `timeoutMs`. */
-export function canConnect(endpoint: Endpoint, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: endpoint.host, port: endpoint.port });
-    const done = (open: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(open);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** Outcome of {@link probeBackend}. */

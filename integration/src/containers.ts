@@ -81,68 +81,56 @@ function clusterPorts(configured: string): number[] {
   return ports.length >= 3 ? ports : [7000, 7001, 7002];
 }
 
+/**
+ * A recipe running `count` copies of one server; `address` formats their
+ * `host:port` pairs the way the backend's environment variable expects.
+ */
+function serverRecipe(
+  server: SingleServer,
+  address: (hostPorts: string[]) => string,
+  count = 1,
+): ContainerRecipe {
+  return {
+    images: [server.image],
+    async start(tc, run) {
+      const started = await Promise.all(Array.from({ length: count }, () => startSingle(tc, run, server)));
+      return address(started.map((container) => hostPort(container, server.port)));
+    },
+  };
+}
+
+const first = (hostPorts: string[]): string => hostPorts[0] as string;
+
 /** Container recipes by backend. A backend without one can only come from `scripts/services.sh`. */
 export const CONTAINER_RECIPES: Readonly<Partial<Record<BackendName, ContainerRecipe>>> = {
-  redis: {
-    images: [REDIS_IMAGE],
-    async start(tc, run) {
-      const container = await startSingle(tc, run, redisServer);
-      return `redis://${hostPort(container, 6379)}`;
+  redis: serverRecipe(redisServer, ([node]) => `redis://${node}`),
+  memcached: serverRecipe(memcachedServer, first),
+  'memcached-multi': serverRecipe(memcachedServer, (hostPorts) => hostPorts.join(','), 3),
+  postgres: serverRecipe(
+    {
+      image: 'postgres:16-alpine',
+      port: 5432,
+      // The entrypoint starts a temporary server for initdb first: wait for the second.
+      ready: /database system is ready to accept connections/,
+      times: 2,
+      environment: { POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' },
     },
-  },
-  memcached: {
-    images: [MEMCACHED_IMAGE],
-    async start(tc, run) {
-      const container = await startSingle(tc, run, memcachedServer);
-      return hostPort(container, 11211);
+    ([node]) => `postgres://postgres@${node}/test`,
+  ),
+  mysql: serverRecipe(
+    {
+      image: 'mariadb:11',
+      port: 3306,
+      ready: /ready for connections/,
+      times: 2,
+      environment: { MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: '1', MARIADB_DATABASE: 'test' },
     },
-  },
-  'memcached-multi': {
-    images: [MEMCACHED_IMAGE],
-    async start(tc, run) {
-      const containers = await Promise.all([1, 2, 3].map(() => startSingle(tc, run, memcachedServer)));
-      return containers.map((c) => hostPort(c, 11211)).join(',');
-    },
-  },
-  postgres: {
-    images: ['postgres:16-alpine'],
-    async start(tc, run) {
-      const container = await startSingle(tc, run, {
-        image: 'postgres:16-alpine',
-        port: 5432,
-        // The entrypoint starts a temporary server for initdb first: wait for the second.
-        ready: /database system is ready to accept connections/,
-        times: 2,
-        environment: { POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' },
-      });
-      return `postgres://postgres@${hostPort(container, 5432)}/test`;
-    },
-  },
-  mysql: {
-    images: ['mariadb:11'],
-    async start(tc, run) {
-      const container = await startSingle(tc, run, {
-        image: 'mariadb:11',
-        port: 3306,
-        ready: /ready for connections/,
-        times: 2,
-        environment: { MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: '1', MARIADB_DATABASE: 'test' },
-      });
-      return `mysql://root@${hostPort(container, 3306)}/test`;
-    },
-  },
-  nats: {
-    images: ['nats:2.10-alpine'],
-    async start(tc, run) {
-      const container = await startSingle(tc, run, {
-        image: 'nats:2.10-alpine',
-        port: 4222,
-        ready: /Server is ready/,
-        command: ['-js'],
-      });
-      return hostPort(container, 4222);
-    },
-  },
+    ([node]) => `mysql://root@${node}/test`,
+  ),
+  nats: serverRecipe(
+    { image: 'nats:2.10-alpine', port: 4222, ready: /Server is ready/, command: ['-js'] },
+    first,
+  ),
   'redis-cluster': {
     images: [REDIS_IMAGE],
     // Cluster nodes advertise their own address to clients and to each other, so

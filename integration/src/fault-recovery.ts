@@ -3,7 +3,7 @@ import { Cache, type Store } from '@cache/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './free-port.js';
 import { type ServerCommand, ServerProcess } from './server-process.js';
-import { EscapedErrors, JITTER_MS, OUTAGE_CODES } from './outage.js';
+import { codeOf, EscapedErrors, JITTER_MS, OUTAGE_CODES, pollUntil, pollValue } from './outage.js';
 
 /** Options of {@link runFaultRecoverySuite}. */
 export interface FaultRecoveryOptions {
@@ -135,10 +135,6 @@ export function runFaultRecoverySuite(options: FaultRecoveryOptions): void {
   });
 }
 
-function codeOf(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-}
-
 /** `promise`, or a rejection naming the hang after `ms`. */
 async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -150,25 +146,4 @@ async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Retries `attempt` (errors count as "not yet") until it returns true; fails after `ms`. */
-async function pollUntil(attempt: () => Promise<boolean>, ms: number): Promise<void> {
-  await pollValue(async () => ((await attempt()) ? true : undefined), ms);
-}
-
-/** Retries `attempt` (errors count as "not yet") until it returns a value; fails after `ms`. */
-async function pollValue<T>(attempt: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = performance.now() + ms;
-  let last: unknown;
-  while (performance.now() < deadline) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`not recovered within ${ms} ms (last error: ${String(last)})`);
 }

@@ -1,6 +1,7 @@
 /**
  * What the fault suites (`fault-recovery.ts`, `test/support/connection-kill-suite.ts`)
- * accept from a call during an outage, and how they catch what escapes every caller.
+ * accept from a call during an outage, how they poll for recovery, and how they catch
+ * what escapes every caller.
  *
  * @packageDocumentation
  */
@@ -34,4 +35,30 @@ export class EscapedErrors {
     process.off('unhandledRejection', this.#record);
     process.off('uncaughtException', this.#record);
   }
+}
+
+/** The `code` of an error-like value (`CACHE_STORE_ERROR`, …), or `undefined`. */
+export function codeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
+/** Retries `attempt` (errors count as "not yet") until it returns true; fails after `ms`. */
+export async function pollUntil(attempt: () => Promise<boolean>, ms: number): Promise<void> {
+  await pollValue(async () => ((await attempt()) ? true : undefined), ms);
+}
+
+/** Retries `attempt` (errors count as "not yet") until it returns a value; fails after `ms`. */
+export async function pollValue<T>(attempt: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = performance.now() + ms;
+  let last: unknown;
+  while (performance.now() < deadline) {
+    try {
+      const value = await attempt();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`not recovered within ${ms} ms (last error: ${String(last)})`);
 }

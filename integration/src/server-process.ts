@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { canConnect } from './backends.js';
+import { canConnect } from './tcp.js';
 
 /** How to run a server binary in the foreground on a given port. */
 export interface ServerCommand {
@@ -34,6 +34,19 @@ export const MEMCACHED_SERVER: ServerCommand = {
     ...(process.getuid?.() === 0 ? ['-u', 'root'] : []),
   ],
 };
+
+/**
+ * A nats-server with JetStream in the foreground (`NATS_SERVER_BIN`, default
+ * `/usr/sbin/nats-server`); `storeDir()` is called at each start, so a restart
+ * can begin with an empty store.
+ */
+export function natsServer(storeDir: () => string): ServerCommand {
+  return {
+    name: 'nats-server',
+    command: process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server',
+    args: (port) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir()],
+  };
+}
 
 /**
  * A server process a test owns: started on its own port, killed with SIGKILL to

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { NatsStore } from '@cache/nats';
 import { afterAll } from 'vitest';
 import { runFaultRecoverySuite } from '../src/fault-recovery.js';
+import { natsServer } from '../src/server-process.js';
 
 // Each start gets an empty JetStream store directory: the restarted server has
 // lost the bucket, so recovery includes the store re-creating it.
@@ -14,10 +15,6 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 runFaultRecoverySuite({
   name: 'nats (own nats-server with JetStream, SIGKILL)',
-  server: {
-    name: 'nats-server',
-    command: process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server',
-    args: (port) => ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(root, `run-${++starts}`)],
-  },
+  server: natsServer(() => join(root, `run-${++starts}`)),
   createStore: (port, prefix) => new NatsStore({ servers: `127.0.0.1:${port}`, bucket: 'fault', prefix }),
 });

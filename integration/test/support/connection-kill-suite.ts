@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cache, type Store } from '@cache/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EscapedErrors, JITTER_MS, OUTAGE_CODES } from '../../src/outage.js';
+import { codeOf, EscapedErrors, JITTER_MS, OUTAGE_CODES, pollUntil } from '../../src/outage.js';
 
 /** A store whose server connections a test can find and terminate from the server side. */
 export interface KillableStore {
@@ -204,18 +204,4 @@ class Traffic {
       if (i % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
     }
   }
-}
-
-function codeOf(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-}
-
-/** Retries `attempt` every 20 ms until it returns true; fails after `ms`. */
-async function pollUntil(attempt: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    if (await attempt()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not reached within ${ms} ms`);
 }

@@ -8,9 +8,12 @@ export { MysqlStore } from './mysql-store.js';
 export {
   type MysqlStoreOptions,
   MYSQL_POOL_DEFAULTS,
+} from './options.js';
+export { MysqlExecutor, MysqlTimeoutError } from './mysql-executor.js';
+export {
+  StatementRegistry,
+  type StatementTimeouts,
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_MAINTENANCE_TIMEOUT_MS,
-} from './options.js';
-export { MysqlExecutor, MysqlTimeoutError, type MysqlExecutorTimeouts } from './mysql-executor.js';
-export { StatementRegistry } from '@cache/sql';
+} from '@cache/sql';
 export { mysqlDialect, createMysqlDialect, type PruneOptions } from '@cache/sql';

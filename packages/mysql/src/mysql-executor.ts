@@ -7,15 +7,7 @@ import type {
   SqlRow,
 } from '@cache/sql';
 import type { Pool as PromisePool } from 'mysql2/promise';
-import type { StatementRegistry } from '@cache/sql';
-
-/** Deadlines of {@link MysqlExecutor}, in ms (`0` = none). */
-export interface MysqlExecutorTimeouts {
-  /** Data statements. */
-  readonly queryTimeoutMs: number;
-  /** `flush`, `prune`, table creation. */
-  readonly maintenanceTimeoutMs: number;
-}
+import type { StatementRegistry, StatementTimeouts } from '@cache/sql';
 
 type Callback = (error: Error | null, result?: unknown) => void;
 
@@ -70,14 +62,14 @@ export class MysqlTimeoutError extends Error {
 export class MysqlExecutor implements SqlExecutor {
   readonly #pool: CorePool;
   readonly #registry: StatementRegistry;
-  readonly #timeouts: MysqlExecutorTimeouts;
+  readonly #timeouts: StatementTimeouts;
 
   /**
    * @param pool - a `mysql2/promise` pool (its callback pool is used underneath)
    * @param registry - fixed and maintenance statement texts
    * @param timeouts - per-statement deadlines
    */
-  constructor(pool: PromisePool, registry: StatementRegistry, timeouts: MysqlExecutorTimeouts) {
+  constructor(pool: PromisePool, registry: StatementRegistry, timeouts: StatementTimeouts) {
     this.#pool = pool.pool as unknown as CorePool;
     this.#registry = registry;
     this.#timeouts = timeouts;
@@ -107,9 +99,23 @@ export class MysqlExecutor implements SqlExecutor {
     const connection = await this.#acquire(this.#timeouts.queryTimeoutMs);
     const tx: SqlQueryable = {
       query: async (sql, params, callOptions) =>
-        (await this.#runOn(connection, sql, params, callOptions, this.#timeoutOf(sql))) as SqlRow[],
+        (await this.#runOn(
+          connection,
+          sql,
+          params,
+          callOptions,
+          this.#registry.timeoutOf(sql, this.#timeouts),
+        )) as SqlRow[],
       execute: async (sql, params, callOptions) =>
-        affected(await this.#runOn(connection, sql, params, callOptions, this.#timeoutOf(sql))),
+        affected(
+          await this.#runOn(
+            connection,
+            sql,
+            params,
+            callOptions,
+            this.#registry.timeoutOf(sql, this.#timeouts),
+          ),
+        ),
     };
     try {
       await tx.execute('START TRANSACTION', []);
@@ -136,7 +142,7 @@ export class MysqlExecutor implements SqlExecutor {
     options: SqlCallOptions | undefined,
   ): Promise<unknown> {
     options?.signal?.throwIfAborted();
-    const timeoutMs = this.#timeoutOf(sql);
+    const timeoutMs = this.#registry.timeoutOf(sql, this.#timeouts);
     const started = timeoutMs > 0 ? performance.now() : 0;
     const connection = await this.#acquire(timeoutMs);
     const left = timeoutMs > 0 ? Math.max(1, Math.ceil(timeoutMs - (performance.now() - started))) : 0;
@@ -150,26 +156,12 @@ export class MysqlExecutor implements SqlExecutor {
 
   /** A pooled connection; rejects after `timeoutMs` (a connection arriving later goes back to the pool). */
   #acquire(timeoutMs: number): Promise<CoreConnection> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              settled = true;
-              reject(new MysqlTimeoutError('waiting for a pooled mysql connection', timeoutMs));
-            }, timeoutMs)
-          : undefined;
-      this.#pool.getConnection((error, connection) => {
-        if (settled) {
-          if (error === null) connection.release();
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        if (error !== null) reject(error);
-        else resolve(connection);
-      });
-    });
+    return settleWithin<CoreConnection>(
+      timeoutMs,
+      () => new MysqlTimeoutError('waiting for a pooled mysql connection', timeoutMs),
+      (done) => this.#pool.getConnection(done),
+      (connection) => connection.release(),
+    );
   }
 
   /** Runs one statement on `connection`; past `timeoutMs` the connection is destroyed. */
@@ -181,24 +173,14 @@ export class MysqlExecutor implements SqlExecutor {
     timeoutMs: number,
   ): Promise<unknown> {
     options?.signal?.throwIfAborted();
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              settled = true;
-              connection.destroy();
-              reject(new MysqlTimeoutError('mysql statement', timeoutMs));
-            }, timeoutMs)
-          : undefined;
-      const done: Callback = (error, result) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error !== null) reject(error);
-        else resolve(result);
-      };
-      try {
+    return settleWithin<unknown>(
+      timeoutMs,
+      () => {
+        // The connection may be stuck mid-statement: never pool it again.
+        connection.destroy();
+        return new MysqlTimeoutError('mysql statement', timeoutMs);
+      },
+      (done) => {
         if (params.length === 0) {
           connection.query(sql, done);
         } else if (this.#registry.isFixed(sql)) {
@@ -209,18 +191,48 @@ export class MysqlExecutor implements SqlExecutor {
             done(error, result);
           });
         }
-      } catch (error) {
-        // mysql2 validates parameters synchronously.
-        done(error as Error);
-      }
-    });
+      },
+    );
   }
+}
 
-  #timeoutOf(sql: string): number {
-    return this.#registry.isMaintenance(sql)
-      ? this.#timeouts.maintenanceTimeoutMs
-      : this.#timeouts.queryTimeoutMs;
-  }
+/**
+ * Starts a callback-style call and settles with its outcome, or with
+ * `onTimeout()`'s error once `timeoutMs` (`0` = never) passes first. A success
+ * arriving after the timeout goes to `late` (to hand back what it acquired); a
+ * synchronous throw from `start` (mysql2 validates parameters that way) rejects.
+ */
+function settleWithin<T>(
+  timeoutMs: number,
+  onTimeout: () => Error,
+  start: (done: (error: Error | null, result?: T) => void) => void,
+  late?: (result: T) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            settled = true;
+            reject(onTimeout());
+          }, timeoutMs)
+        : undefined;
+    const done = (error: Error | null, result?: T): void => {
+      if (settled) {
+        if (error === null) late?.(result as T);
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      if (error !== null) reject(error);
+      else resolve(result as T);
+    };
+    try {
+      start(done);
+    } catch (error) {
+      done(error as Error);
+    }
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigError } from '@cache/core';
-import type { SqlTableOptions } from '@cache/sql';
+import { resolveStatementTimeouts, type SqlTableOptions, type StatementTimeouts } from '@cache/sql';
 import type { Pool as CorePool } from 'mysql2';
 import type { Pool as PromisePool, PoolOptions } from 'mysql2/promise';
 
@@ -65,19 +65,12 @@ export const MYSQL_POOL_DEFAULTS = {
   waitForConnections: true,
 } as const satisfies PoolOptions;
 
-/** Default of {@link MysqlStoreOptions.queryTimeoutMs}. */
-export const DEFAULT_QUERY_TIMEOUT_MS = 5_000;
-/** Default of {@link MysqlStoreOptions.maintenanceTimeoutMs}. */
-export const DEFAULT_MAINTENANCE_TIMEOUT_MS = 60_000;
-
 /** The connection part of the options, validated. */
-export interface ResolvedConnection {
+export interface ResolvedConnection extends StatementTimeouts {
   /** The injected pool (as a promise pool), or `undefined` when the store creates its own. */
   readonly pool: PromisePool | undefined;
   /** Options of the pool to create (unused with an injected pool). */
   readonly poolOptions: PoolOptions;
-  readonly queryTimeoutMs: number;
-  readonly maintenanceTimeoutMs: number;
 }
 
 /**
@@ -104,12 +97,7 @@ export function resolveConnection(options: MysqlStoreOptions): ResolvedConnectio
   return {
     pool: promisePool,
     poolOptions: { ...MYSQL_POOL_DEFAULTS, ...poolOptions, ...(uri === undefined ? {} : { uri }) },
-    queryTimeoutMs: timeout('queryTimeoutMs', options.queryTimeoutMs, DEFAULT_QUERY_TIMEOUT_MS),
-    maintenanceTimeoutMs: timeout(
-      'maintenanceTimeoutMs',
-      options.maintenanceTimeoutMs,
-      DEFAULT_MAINTENANCE_TIMEOUT_MS,
-    ),
+    ...resolveStatementTimeouts(options),
   };
 }
 
@@ -122,12 +110,4 @@ function asPromisePool(pool: PromisePool | CorePool): PromisePool {
     return (pool as CorePool).promise();
   }
   throw new ConfigError('pool must be a mysql2 pool (mysql2/promise createPool, or mysql2 createPool)');
-}
-
-function timeout(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConfigError(`${name} must be a non-negative integer (ms), got ${String(value)}`);
-  }
-  return value;
 }

@@ -8,9 +8,12 @@ export { PostgresStore } from './postgres-store.js';
 export {
   type PostgresStoreOptions,
   POSTGRES_POOL_DEFAULTS,
+} from './options.js';
+export { PgExecutor } from './pg-executor.js';
+export {
+  StatementRegistry,
+  type StatementTimeouts,
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_MAINTENANCE_TIMEOUT_MS,
-} from './options.js';
-export { PgExecutor, type PgExecutorTimeouts } from './pg-executor.js';
-export { StatementRegistry } from '@cache/sql';
+} from '@cache/sql';
 export { postgresDialect, createPostgresDialect, type PruneOptions } from '@cache/sql';

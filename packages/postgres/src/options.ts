@@ -1,5 +1,5 @@
 import { ConfigError } from '@cache/core';
-import type { SqlTableOptions } from '@cache/sql';
+import { resolveStatementTimeouts, type SqlTableOptions, type StatementTimeouts } from '@cache/sql';
 import type { Pool, PoolConfig } from 'pg';
 
 /** Options of {@link PostgresStore}. */
@@ -81,19 +81,12 @@ export const POSTGRES_POOL_DEFAULTS = {
   application_name: 'cache-postgres',
 } as const satisfies PoolConfig;
 
-/** Default of {@link PostgresStoreOptions.queryTimeoutMs}. */
-export const DEFAULT_QUERY_TIMEOUT_MS = 5_000;
-/** Default of {@link PostgresStoreOptions.maintenanceTimeoutMs}. */
-export const DEFAULT_MAINTENANCE_TIMEOUT_MS = 60_000;
-
 /** The connection part of the options, validated. */
-export interface ResolvedConnection {
+export interface ResolvedConnection extends StatementTimeouts {
   /** The injected pool, or `undefined` when the store creates its own. */
   readonly pool: Pool | undefined;
   /** Configuration of the pool to create (unused with an injected pool). */
   readonly poolConfig: PoolConfig;
-  readonly queryTimeoutMs: number;
-  readonly maintenanceTimeoutMs: number;
 }
 
 /**
@@ -127,19 +120,6 @@ export function resolveConnection(options: PostgresStoreOptions): ResolvedConnec
   return {
     pool,
     poolConfig,
-    queryTimeoutMs: timeout('queryTimeoutMs', options.queryTimeoutMs, DEFAULT_QUERY_TIMEOUT_MS),
-    maintenanceTimeoutMs: timeout(
-      'maintenanceTimeoutMs',
-      options.maintenanceTimeoutMs,
-      DEFAULT_MAINTENANCE_TIMEOUT_MS,
-    ),
+    ...resolveStatementTimeouts(options),
   };
-}
-
-function timeout(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConfigError(`${name} must be a non-negative integer (ms), got ${String(value)}`);
-  }
-  return value;
 }

@@ -8,15 +8,7 @@ import type {
   SqlRow,
 } from '@cache/sql';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
-import type { StatementRegistry } from '@cache/sql';
-
-/** Deadlines of {@link PgExecutor}, in ms (`0` = none). */
-export interface PgExecutorTimeouts {
-  /** Data statements. */
-  readonly queryTimeoutMs: number;
-  /** `flush`, `prune`, table creation. */
-  readonly maintenanceTimeoutMs: number;
-}
+import type { StatementRegistry, StatementTimeouts } from '@cache/sql';
 
 /** pg reads `query_timeout` from the query config; @types/pg does not declare it there. */
 interface TimedQueryConfig extends QueryConfig<SqlParam[]> {
@@ -45,7 +37,7 @@ type Runner = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 export class PgExecutor implements SqlExecutor {
   readonly #pool: Pool;
   readonly #registry: StatementRegistry;
-  readonly #timeouts: PgExecutorTimeouts;
+  readonly #timeouts: StatementTimeouts;
   /** Prepared-statement names of the fixed texts seen so far. */
   readonly #names = new Map<string, string>();
 
@@ -54,7 +46,7 @@ export class PgExecutor implements SqlExecutor {
    * @param registry - fixed and maintenance statement texts
    * @param timeouts - per-statement deadlines
    */
-  constructor(pool: Pool, registry: StatementRegistry, timeouts: PgExecutorTimeouts) {
+  constructor(pool: Pool, registry: StatementRegistry, timeouts: StatementTimeouts) {
     this.#pool = pool;
     this.#registry = registry;
     this.#timeouts = timeouts;
@@ -131,9 +123,7 @@ export class PgExecutor implements SqlExecutor {
   }
 
   #config(sql: string, params: readonly SqlParam[]): TimedQueryConfig {
-    const timeout = this.#registry.isMaintenance(sql)
-      ? this.#timeouts.maintenanceTimeoutMs
-      : this.#timeouts.queryTimeoutMs;
+    const timeout = this.#registry.timeoutOf(sql, this.#timeouts);
     // Always the same shape: pg reads an absent name as "unnamed" and an absent
     // query_timeout as "the client's own setting".
     return {

@@ -43,3 +43,10 @@ export { toBytes, toInteger } from './row-values.js';
 export { distinctKeys, lastWriteWins, chunks, valuesInKeyOrder } from './batch.js';
 export { PruneTimer } from './prune-timer.js';
 export { StatementRegistry } from './statement-registry.js';
+export {
+  type StatementTimeouts,
+  type StatementTimeoutOptions,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  DEFAULT_MAINTENANCE_TIMEOUT_MS,
+  resolveStatementTimeouts,
+} from './statement-timeouts.js';

@@ -1,3 +1,4 @@
+import type { StatementTimeouts } from './statement-timeouts.js';
 import type { SqlStatements } from './statements.js';
 
 /**
@@ -56,5 +57,10 @@ export class StatementRegistry {
   /** Whether `text` is a maintenance statement (longer deadline). */
   isMaintenance(text: string): boolean {
     return this.#maintenance.has(text);
+  }
+
+  /** The deadline of `text` under `timeouts`: the maintenance one for maintenance statements. */
+  timeoutOf(text: string, timeouts: StatementTimeouts): number {
+    return this.#maintenance.has(text) ? timeouts.maintenanceTimeoutMs : timeouts.queryTimeoutMs;
   }
 }
