@@ -19,7 +19,7 @@ import { chunks, distinctKeys, lastWriteWins, valuesInKeyOrder } from './batch.j
 import { resolveSqlTableOptions, type SqlTableOptions, validatePruneLimit } from './config.js';
 import type { SqlDialect } from './dialect.js';
 import type { SqlCallOptions, SqlExecutor, SqlParam, SqlQueryable } from './executor.js';
-import { expiresAtFor, isLive } from './expiry.js';
+import { assertStoreTtl, expiresAtFor, isLive } from './expiry.js';
 import { KeyIdentity, keyHash, storedKeyForm } from './key-identity.js';
 import { PruneTimer } from './prune-timer.js';
 import { toBytes, toInteger } from './row-values.js';
@@ -173,8 +173,9 @@ export class SqlStore implements Store {
   async set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
     this.assertOpen();
     this.assertSize(key, value);
-    const expiresAt = expiresAtFor(ttl, Date.now());
+    assertStoreTtl(ttl);
     const signal = await this.begin('set', options);
+    const expiresAt = expiresAtFor(ttl, Date.now());
     try {
       await this.executor.execute(this.statements.set, [...this.ids.params(key), value, expiresAt], signal);
     } catch (error) {
@@ -189,19 +190,20 @@ export class SqlStore implements Store {
    */
   async setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
     this.assertOpen();
-    const now = Date.now();
-    const rows = lastWriteWins(entries).map((entry) => {
+    const rows = lastWriteWins(entries);
+    for (const entry of rows) {
       this.assertSize(entry.key, entry.value);
-      return { entry, expiresAt: expiresAtFor(entry.ttl, now) };
-    });
+      assertStoreTtl(entry.ttl);
+    }
     if (rows.length === 0) return;
     const signal = await this.begin('setMany', options);
+    const now = Date.now();
     const batches = chunks(rows, this.statements.maxRowBatch);
     const write = async (target: SqlQueryable): Promise<void> => {
       for (const batch of batches) {
         const params: SqlParam[] = [];
-        for (const { entry, expiresAt } of batch)
-          params.push(...this.ids.params(entry.key), entry.value, expiresAt);
+        for (const entry of batch)
+          params.push(...this.ids.params(entry.key), entry.value, expiresAtFor(entry.ttl, now));
         await target.execute(this.statements.setMany(batch.length), params, signal);
       }
     };
@@ -220,9 +222,10 @@ export class SqlStore implements Store {
   async add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
     this.assertOpen();
     this.assertSize(key, value);
+    assertStoreTtl(ttl);
+    const signal = await this.begin('add', options);
     const now = Date.now();
     const expiresAt = expiresAtFor(ttl, now);
-    const signal = await this.begin('add', options);
     const id = this.ids.params(key);
     try {
       const single = this.statements.add;
@@ -261,9 +264,10 @@ export class SqlStore implements Store {
     if (!Number.isSafeInteger(delta)) {
       throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
     }
+    assertStoreTtl(ttl);
+    const signal = await this.begin('increment', options);
     const now = Date.now();
     const expiresAt = expiresAtFor(ttl, now);
-    const signal = await this.begin('increment', options);
     try {
       const single = this.statements.increment;
       if (single === undefined) return await this.incrementInTransaction(key, delta, expiresAt, signal);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   mysqlDialect,
   type SqlExecutor,
@@ -137,8 +137,59 @@ describe('SqlStore behaviour over a scripted executor', () => {
       code: 'CACHE_INVALID_TTL',
     });
     await expect(store.increment('k', 1.5, 0)).rejects.toMatchObject({ code: 'CACHE_INVALID_VALUE' });
+    await expect(store.add('k', new Uint8Array(1), -1)).rejects.toMatchObject({ code: 'CACHE_INVALID_TTL' });
+    await expect(store.increment('k', 1, Number.POSITIVE_INFINITY)).rejects.toMatchObject({
+      code: 'CACHE_INVALID_TTL',
+    });
+    await expect(
+      store.setMany([
+        { key: 'ok', value: new Uint8Array(1), ttl: 0 },
+        { key: 'bad', value: new Uint8Array(1), ttl: -5 },
+      ]),
+    ).rejects.toMatchObject({ code: 'CACHE_INVALID_TTL' });
     expect(executor.calls).toEqual([]);
   });
+
+  it.each(['set', 'setMany', 'add', 'increment'] as const)(
+    '%s counts its TTL from after the first call has waited for table creation',
+    async (operation) => {
+      let clock = 1_000_000;
+      const now = vi.spyOn(Date, 'now').mockImplementation(() => clock);
+      try {
+        let openGate = (): void => {};
+        const gate = new Promise<void>((resolve) => {
+          openGate = resolve;
+        });
+        const executor = recordingExecutor();
+        const slowDdl: SqlExecutor = {
+          ...executor,
+          execute: async (sql, params, options) => {
+            if (sql.startsWith('CREATE')) await gate;
+            return executor.execute(sql, params, options);
+          },
+        };
+        const store = storeWith(slowDdl);
+        const value = new Uint8Array([1]);
+        const pending =
+          operation === 'set'
+            ? store.set('k', value, 500)
+            : operation === 'setMany'
+              ? store.setMany([{ key: 'k', value, ttl: 500 }])
+              : operation === 'add'
+                ? store.add('k', value, 500)
+                : store.increment('k', 1, 500);
+        // Table creation takes 10 s of clock time before the write goes out.
+        clock += 10_000;
+        openGate();
+        await pending.catch(() => undefined);
+        const write = executor.calls.find((call) => !call.sql.startsWith('CREATE'));
+        expect(write?.params).toContain(clock + 500);
+        expect(write?.params).not.toContain(1_000_000 + 500);
+      } finally {
+        now.mockRestore();
+      }
+    },
+  );
 
   it('binds expires_at as now + ttl (rounded up) and 0 for NO_EXPIRY', async () => {
     const executor = recordingExecutor();
