@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Makes every networked cache backend available on loopback for the integration suite.
 #
-#   scripts/services.sh start    check/start the shared services, start memcached ×3 and a
-#                                3-master Redis Cluster, print the backends' addresses
-#   scripts/services.sh stop     stop only what this script started (memcached, the cluster)
+#   scripts/services.sh start    check/start the shared services, start memcached ×3, a
+#                                3-master Redis Cluster and a Sentinel set (primary, replica,
+#                                3 Sentinels), print the backends' addresses
+#   scripts/services.sh stop     stop only what this script started (memcached, the cluster,
+#                                the Sentinel set)
 #   scripts/services.sh status   print the addresses and whether each backend answers
 #
 # Addresses go to stdout as NAME=value lines (safe for `eval` / `export`); progress goes to
@@ -15,6 +17,10 @@ set -euo pipefail
 RUNTIME_DIR="${CACHE_SERVICES_DIR:-/tmp/cache-services}"
 read -r -a MEMCACHED_PORTS <<<"${CACHE_SERVICES_MEMCACHED_PORTS:-11211 11212 11213}"
 read -r -a CLUSTER_PORTS <<<"${CACHE_SERVICES_CLUSTER_PORTS:-7000 7001 7002}"
+# Sentinel set: a primary and a replica (the data nodes) and three Sentinels watching them.
+read -r -a SENTINEL_DATA_PORTS <<<"${CACHE_SERVICES_SENTINEL_DATA_PORTS:-6390 6391}"
+read -r -a SENTINEL_PORTS <<<"${CACHE_SERVICES_SENTINEL_PORTS:-26379 26380 26381}"
+SENTINEL_NAME="${CACHE_SERVICES_SENTINEL_NAME:-cache-primary}"
 HOST=127.0.0.1
 
 log() { printf '[services] %s\n' "$*" >&2; }
@@ -213,6 +219,114 @@ stop_cluster() {
   done
 }
 
+# --- Redis Sentinel -------------------------------------------------------------------------
+# A primary (first data port), a replica of it (second data port) and three Sentinels
+# monitoring them as "$SENTINEL_NAME" with quorum 2. Short down-after/failover timeouts, so a
+# failover completes in a few seconds. After a failover the roles stay swapped (normal Sentinel
+# operation), so `start` asks the set who the primary is instead of assuming the first port.
+
+sentinel_cli() { redis-cli -h "$HOST" -p "$1" "${@:2}" </dev/null 2>/dev/null; }
+
+# The port of the current primary: what a running Sentinel says (even when that node is down: a
+# node restarted there is what the Sentinels expect), else the data node that reports
+# role:master, else (nothing running) the first data port.
+sentinel_primary_port() {
+  local port reply
+  for port in "${SENTINEL_PORTS[@]}"; do
+    reply=$(sentinel_cli "$port" sentinel get-master-addr-by-name "$SENTINEL_NAME" | sed -n 2p | tr -d '\r')
+    if [[ " ${SENTINEL_DATA_PORTS[*]} " == *" $reply "* ]] && [ -n "$reply" ]; then
+      echo "$reply"
+      return 0
+    fi
+  done
+  for port in "${SENTINEL_DATA_PORTS[@]}"; do
+    if sentinel_cli "$port" info replication | grep -q '^role:master'; then
+      echo "$port"
+      return 0
+    fi
+  done
+  echo "${SENTINEL_DATA_PORTS[0]}"
+}
+
+# Whether every Sentinel has quorum and knows a replica and all the other Sentinels.
+sentinel_ok() {
+  local port info
+  for port in "${SENTINEL_PORTS[@]}"; do
+    sentinel_cli "$port" sentinel ckquorum "$SENTINEL_NAME" | grep -q '^OK' || return 1
+    info=$(sentinel_cli "$port" sentinel master "$SENTINEL_NAME" | tr -d '\r' | paste -sd' ')
+    [[ " $info " =~ \ num-slaves\ ([0-9]+)\  ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] || return 1
+    [[ " $info " =~ \ num-other-sentinels\ ([0-9]+)\  ]] &&
+      [ "${BASH_REMATCH[1]}" -ge $((${#SENTINEL_PORTS[@]} - 1)) ] || return 1
+  done
+}
+
+start_sentinel() {
+  local base="$RUNTIME_DIR/redis-sentinel" port dir primary i role
+  primary=$(sentinel_primary_port)
+  for port in "${SENTINEL_DATA_PORTS[@]}"; do
+    dir="$base/data-$port"
+    mkdir -p "$dir"
+    if reachable "$HOST" "$port"; then
+      log "redis sentinel data node is up on $HOST:$port"
+      continue
+    fi
+    role=()
+    [ "$port" = "$primary" ] || role=(--replicaof "$HOST" "$primary")
+    redis-server --port "$port" --bind "$HOST" --daemonize yes --dir "$dir" --pidfile "$dir/redis.pid" \
+      --logfile "$dir/redis.log" --save '' --appendonly no "${role[@]}" </dev/null >&2
+    wait_reachable "$HOST" "$port" 10 || { log "WARNING: redis sentinel data node did not start on $port"; return 1; }
+    log "redis sentinel data node started on $HOST:$port${role[*]:+ (replica of $primary)}"
+  done
+
+  for port in "${SENTINEL_PORTS[@]}"; do
+    dir="$base/sentinel-$port"
+    mkdir -p "$dir"
+    if reachable "$HOST" "$port"; then
+      log "redis sentinel is up on $HOST:$port"
+      continue
+    fi
+    # A fresh config at each start: Sentinel rewrites its file with what it learnt, and a stale
+    # view (old epoch, old primary) would only delay agreement with the running Sentinels.
+    # down-after must exceed Sentinel's 1 s ping period: at 1000 a just-promoted primary is
+    # pinged first after exactly 1 s and marked down at once (measured: a second, spurious
+    # failover). 1500 fails over in about 2 s.
+    cat >"$dir/sentinel.conf" <<EOF
+port $port
+bind $HOST
+daemonize yes
+pidfile $dir/sentinel.pid
+logfile $dir/sentinel.log
+dir $dir
+sentinel monitor $SENTINEL_NAME $HOST $primary 2
+sentinel down-after-milliseconds $SENTINEL_NAME 1500
+sentinel failover-timeout $SENTINEL_NAME 5000
+sentinel parallel-syncs $SENTINEL_NAME 1
+EOF
+    redis-server "$dir/sentinel.conf" --sentinel </dev/null >&2
+    wait_reachable "$HOST" "$port" 10 || { log "WARNING: redis sentinel did not start on $port"; return 1; }
+    log "redis sentinel started on $HOST:$port (monitoring $SENTINEL_NAME at $HOST:$primary)"
+  done
+
+  # Sentinels find the replica through the primary's INFO and each other through its hello
+  # channel (every 2 s): wait until all agree, so that no test starts on a half-formed set.
+  for ((i = 0; i < 150; i++)); do
+    sentinel_ok && { log "redis sentinel set is ok: $SENTINEL_NAME at $HOST:$(sentinel_primary_port)"; return 0; }
+    sleep 0.2
+  done
+  log "WARNING: the redis sentinels did not agree on $SENTINEL_NAME within 30 s"
+  return 1
+}
+
+stop_sentinel() {
+  local base="$RUNTIME_DIR/redis-sentinel" port
+  for port in "${SENTINEL_PORTS[@]}"; do
+    stop_pidfile "$base/sentinel-$port/sentinel.pid" redis-server "redis sentinel $HOST:$port"
+  done
+  for port in "${SENTINEL_DATA_PORTS[@]}"; do
+    stop_pidfile "$base/data-$port/redis.pid" redis-server "redis sentinel data node $HOST:$port"
+  done
+}
+
 # --- shared helpers -------------------------------------------------------------------------
 
 # Stops the process named in pid file $1 if it is still a $2 process; waits up to 10 s.
@@ -236,11 +350,14 @@ stop_pidfile() {
 }
 
 print_addresses() {
-  local cluster memcached_multi
+  local cluster memcached_multi sentinels
   cluster=$(printf "$HOST:%s," "${CLUSTER_PORTS[@]}")
+  sentinels=$(printf "$HOST:%s," "${SENTINEL_PORTS[@]}")
   memcached_multi=$(printf "$HOST:%s," "${MEMCACHED_PORTS[@]}")
   echo "CACHE_REDIS_URL=redis://$HOST:6379"
   echo "CACHE_REDIS_CLUSTER_NODES=${cluster%,}"
+  echo "CACHE_REDIS_SENTINELS=${sentinels%,}"
+  echo "CACHE_REDIS_SENTINEL_NAME=$SENTINEL_NAME"
   echo "CACHE_MEMCACHED_SERVERS=$HOST:${MEMCACHED_PORTS[0]}"
   echo "CACHE_MEMCACHED_MULTI_SERVERS=${memcached_multi%,}"
   echo "CACHE_POSTGRES_URL=postgres://postgres@$HOST:5432/test"
@@ -251,7 +368,8 @@ print_addresses() {
 status() {
   local failed=0 name port
   for entry in redis:6379 postgres:5432 mariadb:3306 nats:4222 \
-    "${MEMCACHED_PORTS[@]/#/memcached:}" "${CLUSTER_PORTS[@]/#/redis-cluster:}"; do
+    "${MEMCACHED_PORTS[@]/#/memcached:}" "${CLUSTER_PORTS[@]/#/redis-cluster:}" \
+    "${SENTINEL_DATA_PORTS[@]/#/redis-sentinel-data:}" "${SENTINEL_PORTS[@]/#/redis-sentinel:}"; do
     name=${entry%%:*}
     port=${entry##*:}
     if reachable "$HOST" "$port"; then
@@ -263,6 +381,14 @@ status() {
   done
   if reachable "$HOST" "${CLUSTER_PORTS[0]}"; then
     if cluster_ok; then log "up    redis-cluster state ok"; else log "DOWN  redis-cluster state not ok"; failed=1; fi
+  fi
+  if reachable "$HOST" "${SENTINEL_PORTS[0]}"; then
+    if sentinel_ok; then
+      log "up    redis-sentinel $SENTINEL_NAME primary $HOST:$(sentinel_primary_port), quorum ok"
+    else
+      log "DOWN  redis-sentinel $SENTINEL_NAME lacks quorum, its replica or a Sentinel"
+      failed=1
+    fi
   fi
   return $failed
 }
@@ -276,12 +402,14 @@ main() {
       start_shared || failed=1
       start_memcached || failed=1
       start_cluster || failed=1
+      start_sentinel || failed=1
       print_addresses
       return $failed
       ;;
     stop)
       stop_memcached
       stop_cluster
+      stop_sentinel
       ;;
     status)
       local failed=0

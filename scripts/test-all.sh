@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 pnpm build
 
 if [ -x scripts/services.sh ] || [ -f scripts/services.sh ]; then
-  # Starts memcached and a Redis Cluster where it can; never fatal here: the suites
+  # Starts memcached, a Redis Cluster and a Sentinel set where it can; never fatal here: the suites
   # themselves decide between skip and failure.
   bash scripts/services.sh start || echo "services.sh start reported a problem; unreachable backends will be reported by the suites"
 fi

@@ -14,6 +14,8 @@ export interface LatencyRowOptions {
   readonly vsRaw?: number;
   /** Largest acceptable {@link LatencyRowOptions.vsRaw}, when the issue sets one. */
   readonly target?: number;
+  /** Smallest acceptable speed relative to raw (raw time / driver time), when the issue states it so. */
+  readonly atLeast?: number;
 }
 
 /** Options of a throughput row. */
@@ -22,6 +24,8 @@ export interface ThroughputRowOptions {
   readonly reference?: ConcurrentResult;
   /** Largest acceptable slowdown (raw rate / driver rate), when the issue sets one. */
   readonly target?: number;
+  /** Smallest acceptable rate relative to raw (driver rate / raw rate), when the issue states it so. */
+  readonly atLeast?: number;
 }
 
 /** Row builders bound to one bench's CPU record and concurrency. */
@@ -42,7 +46,18 @@ export function comparisonRows(
   inFlight: number,
 ): ComparisonRows {
   return {
-    latency(result, { vsRaw, target } = {}) {
+    latency(result, { vsRaw, target, atLeast } = {}) {
+      if (vsRaw !== undefined && atLeast !== undefined) {
+        // Stated as speed (raw time / driver time): print it that way too.
+        return {
+          measurement: `${result.name} · sequential p50`,
+          value: `${formatNumber(result.medianNs / 1000, 1)} µs`,
+          'vs raw': `${times(1 / vsRaw)} speed`,
+          'client CPU/op': '',
+          target: `≥ ${atLeast}× raw`,
+          status: verdict(1 / vsRaw >= atLeast),
+        };
+      }
       const judged = vsRaw !== undefined && target !== undefined;
       return {
         measurement: `${result.name} · sequential p50`,
@@ -53,16 +68,28 @@ export function comparisonRows(
         status: verdict(judged ? vsRaw <= target : undefined),
       };
     },
-    throughput(result, { reference, target } = {}) {
+    throughput(result, { reference, target, atLeast } = {}) {
       const cpu = cpuPerOp(result);
       const judged = reference !== undefined && target !== undefined;
+      const rate = reference === undefined ? undefined : result.opsPerSec / reference.opsPerSec;
       return {
         measurement: `${result.name} · ${inFlight} in flight`,
         value: `${formatNumber(result.opsPerSec)} ops/s`,
-        'vs raw': reference === undefined ? '' : `${times(result.opsPerSec / reference.opsPerSec)} rate`,
+        'vs raw': rate === undefined ? '' : `${times(rate)} rate`,
         'client CPU/op': `${formatNumber(cpu, 1)} µs${reference === undefined ? '' : ` (${times(cpu / cpuPerOp(reference))})`}`,
-        target: judged ? `≥ 1/${target} raw` : '',
-        status: verdict(judged ? reference.opsPerSec / result.opsPerSec <= target : undefined),
+        target:
+          rate !== undefined && atLeast !== undefined
+            ? `≥ ${atLeast}× raw`
+            : judged
+              ? `≥ 1/${target} raw`
+              : '',
+        status: verdict(
+          rate !== undefined && atLeast !== undefined
+            ? rate >= atLeast
+            : judged
+              ? reference.opsPerSec / result.opsPerSec <= target
+              : undefined,
+        ),
       };
     },
   };

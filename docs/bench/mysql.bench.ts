@@ -1,16 +1,18 @@
 /**
- * MySQL / MariaDB benchmark: `MysqlStore.get` and `Cache.get` over it next to a raw
- * prepared select through the same mysql2 pool, in the same process and run (plan
- * and method in `sql-driver-bench.ts`).
+ * MySQL / MariaDB benchmark: `MysqlStore.get`/`set` and `Cache.get`/`set` over it
+ * next to raw prepared statements through the same mysql2 pool, in the same process
+ * and run (plan and method in `sql-driver-bench.ts`).
  *
  * The raw side runs the store's own statement text (same table, same primary-key
  * lookup, same expiry predicate) with `pool.execute` (server-side prepared,
  * cached per connection), the way an application uses mysql2, with the key's
  * identity (prefix, SHA-256, key bytes) computed once up front.
  *
- * Target (issue 5): `get` within 1.15× of the raw prepared select. The bench uses
- * the shared server at `CACHE_MYSQL_URL` (default mysql://root@127.0.0.1:3306/test)
- * on a table of its own, dropped at the end.
+ * Targets (issue 12): `cache.get` / `cache.set` ≥ 1.0× raw mysql2 `execute` (+ the
+ * same JSON decode / encode), at 64 in flight and sequentially. The store runs with
+ * its defaults (coalescing on) on the raw side's own pool. The bench uses the shared
+ * server at `CACHE_MYSQL_URL` (default mysql://root@127.0.0.1:3306/test) on a table
+ * of its own, dropped at the end.
  *
  * Run with `pnpm bench` at the root, or `pnpm --filter @cache/docs bench mysql`.
  *

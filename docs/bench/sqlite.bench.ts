@@ -5,8 +5,11 @@
  * cost of the store layer alone: argument handling, the `Promise`, the copy-free
  * `Uint8Array` view of the result.
  *
- * Targets (issue 3): store `get` hit ≤ 1.2× the raw select, store `set` ≤ 1.3× the
- * raw upsert. Run with `pnpm bench` at the root, or `tsx bench/run.ts sqlite` in docs.
+ * Targets (issue 12), on `:memory:` and on a file in WAL mode: `cache.get` ≤ 1.2×
+ * the raw `.pluck().get()` + `JSON.parse`, `cache.set` ≤ 1.3× `JSON.stringify` +
+ * the raw upsert (the facade does the same JSON work). `store.get` / `store.set`
+ * against the bare statements for information. Run with `pnpm bench` at the root,
+ * or `tsx bench/run.ts sqlite` in docs.
  *
  * @packageDocumentation
  */
@@ -23,17 +26,18 @@ import { USER, USER_BYTES, TTL_MS } from './fixtures.js';
 const PREFIX = 'bench';
 const KEYS = Array.from({ length: 1_024 }, (_, i) => `user:${i}`);
 
-/** Ratio targets against the raw statement of the same kind. */
+/** Ratio targets against the raw statement of the same kind plus the same JSON work. */
 const TARGETS = { get: 1.2, set: 1.3 } as const;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 interface Variant {
   readonly label: string;
   readonly store: SqliteStore;
   /**
-   * Whether the issue's ratio targets apply. They are stated for in-memory
-   * statements; on a file, writes include WAL checkpoints (an fsync every ~1,000
-   * pages) that land on whichever call crosses the threshold, so file ratios are
-   * shown for information only.
+   * Whether the issue's ratio targets apply (issue 12: in memory and on a file in
+   * WAL mode; on a file, writes include WAL checkpoints that land on whichever
+   * call crosses the threshold, on either side).
    */
   readonly targets: boolean;
 }
@@ -44,7 +48,7 @@ const variants: Variant[] = [
   {
     label: 'file, WAL, synchronous=NORMAL',
     store: new SqliteStore({ filename: join(dir, 'bench.db'), prefix: PREFIX }),
-    targets: false,
+    targets: true,
   },
 ];
 
@@ -80,24 +84,35 @@ async function runVariant({ label, store, targets }: Variant): Promise<void> {
   };
 
   const getRows: Row[] = [
-    ['raw select (.get → row)', () => rawSelect.get(PREFIX, nextKey(), Date.now())],
     ['raw select (.pluck().get)', () => rawSelectPluck.get(PREFIX, nextKey(), Date.now())],
+    ['raw select (.get → row)', () => rawSelect.get(PREFIX, nextKey(), Date.now())],
     ['store.get hit', () => store.get(nextKey())],
-    ['cache.get<T> hit (JSON decode)', () => cache.get('user:cached')],
+    [
+      'raw .pluck().get + JSON.parse',
+      () => JSON.parse(decoder.decode(rawSelectPluck.get(PREFIX, nextKey(), Date.now()) as Uint8Array)),
+    ],
+    ['cache.get<T> hit (JSON decode)', () => cache.get(nextKey())],
   ];
   const setRows: Row[] = [
     ['raw upsert (.run)', () => rawUpsert.run(PREFIX, nextKey(), USER_BYTES, Date.now() + TTL_MS)],
     ['store.set', () => store.set(nextKey(), USER_BYTES, TTL_MS)],
+    [
+      'JSON.stringify + raw upsert',
+      () => rawUpsert.run(PREFIX, nextKey(), encoder.encode(JSON.stringify(USER)), Date.now() + TTL_MS),
+    ],
     ['cache.set (JSON encode)', () => cache.set(nextKey(), USER, TTL_MS)],
   ];
   const gets = await compare(getRows);
   const sets = await compare(setRows);
-  const table = (group: Interleaved, target: { readonly row: string; readonly max: number }) =>
+  // Each row against its reference: the bare statement, or the statement + JSON work.
+  const table = (group: Interleaved, references: readonly number[], target: { row: string; max: number }) =>
     group.results.map((result, index) => {
-      const ratio = pairedRatio(group, index, 0);
+      const reference = references[index] as number;
+      const ratio = pairedRatio(group, index, reference);
       const row: Record<string, string> = {
         ...resultRow(result),
-        'vs raw (paired)': index === 0 ? '' : `${formatNumber(ratio, 2)}×`,
+        'vs raw (paired)':
+          reference === index ? '' : `${formatNumber(ratio, 2)}× ${group.results[reference]?.name}`,
         target: '',
         status: '',
       };
@@ -107,12 +122,10 @@ async function runVariant({ label, store, targets }: Variant): Promise<void> {
       }
       return row;
     });
-  const pluckRatio = pairedRatio(gets, 2, 1);
   printTable(`@cache/sqlite · ${label} · ${USER_BYTES.byteLength}-byte value · ${environmentLine()}`, [
-    ...table(gets, { row: 'store.get hit', max: TARGETS.get }),
-    ...table(sets, { row: 'store.set', max: TARGETS.set }),
+    ...table(gets, [0, 0, 0, 3, 3], { row: 'cache.get<T> hit (JSON decode)', max: TARGETS.get }),
+    ...table(sets, [0, 0, 2, 2], { row: 'cache.set (JSON encode)', max: TARGETS.set }),
   ]);
-  process.stdout.write(`store.get vs raw .pluck().get (paired): ${formatNumber(pluckRatio, 2)}×\n`);
 }
 
 try {

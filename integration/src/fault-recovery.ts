@@ -22,7 +22,7 @@ export interface FaultRecoveryOptions {
 /**
  * Registers a suite that crashes a real server under a `Cache`: it starts its own
  * server process on a free port, runs traffic, kills the process with SIGKILL,
- * checks that every kind of call (get, set, add, increment, tryLock, remember)
+ * checks that every kind of call (get, set, add, increment, tryLock, strict remember)
  * rejects within the deadline with a typed error and that nothing becomes an
  * unhandled rejection, restarts the server on the same port, and checks that
  * round trips, locks and refresh-ahead work again within the recovery window.
@@ -85,7 +85,8 @@ export function runFaultRecoverySuite(options: FaultRecoveryOptions): void {
         increment: () => cache.increment('counter'),
         tryLock: () => cache.tryLock('job'),
         getMany: () => cache.getMany(['k1', 'k2']),
-        remember: () => cache.remember('computed', '1m', () => 42),
+        // Strict: the store's failure fails the call.
+        remember: () => cache.remember('computed', '1m', () => 42, { failOpen: false }),
       };
       for (const [name, call] of Object.entries(calls)) {
         const started = performance.now();
@@ -100,6 +101,15 @@ export function runFaultRecoverySuite(options: FaultRecoveryOptions): void {
         expect(codeOf(error), `${name}: ${String(error)}`).toBeOneOf(OUTAGE_CODES);
         expect(elapsed, `${name} took ${Math.round(elapsed)} ms`).toBeLessThan(deadlineMs + JITTER_MS);
       }
+      // Fail-open (the default): remember answers from its factory within the deadline.
+      const openStarted = performance.now();
+      expect(
+        await settleWithin(
+          cache.remember('fail-open', '1m', () => 42),
+          deadlineMs + JITTER_MS,
+        ),
+      ).toBe(42);
+      expect(performance.now() - openStarted, 'fail-open remember').toBeLessThan(deadlineMs + JITTER_MS);
       // Several calls at once during the outage: all fail, none hangs.
       const burst = await settleWithin(
         Promise.allSettled(Array.from({ length: 50 }, (_, i) => cache.increment(`burst${i % 5}`))),

@@ -10,7 +10,7 @@ describeBackend('postgres', (connectionString) => {
       // A unique application_name marks the store's connections in pg_stat_activity.
       const applicationName = `cache-fault-${randomUUID()}`;
       const table = `cache_fault_${randomUUID().slice(0, 8)}`;
-      // The store owns its pool, with the package defaults and no onPoolError:
+      // The store owns its pool, with the package defaults and no onBackgroundError:
       // killed idle clients must be absorbed by the store's own listener.
       const store = new PostgresStore({
         connectionString,
@@ -20,7 +20,11 @@ describeBackend('postgres', (connectionString) => {
       });
       // The admin side is a store of its own, used for its typed pg pool (under the
       // default application_name, so it never matches the store's).
-      const adminStore = new PostgresStore({ connectionString, poolOptions: { max: 1 } });
+      const adminStore = new PostgresStore({
+        connectionString,
+        prefix: 'fault-admin',
+        poolOptions: { max: 1 },
+      });
       const admin = adminStore.pool;
       const ids = async (): Promise<number[]> => {
         const { rows } = await admin.query<{ pid: number }>(

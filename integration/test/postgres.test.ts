@@ -10,7 +10,7 @@ describeBackend('postgres', (connectionString) => {
   const table = `cache_it_${randomUUID().slice(0, 8)}`;
   afterAll(async () => {
     // A store of its own just for its typed pg pool (this package has no @types/pg).
-    const admin = new PostgresStore({ connectionString, poolOptions: { max: 1 } });
+    const admin = new PostgresStore({ connectionString, prefix: 'it-admin', poolOptions: { max: 1 } });
     try {
       await admin.pool.query(`DROP TABLE IF EXISTS "${table}"`);
     } finally {

@@ -19,4 +19,9 @@ describeBackend('redis-cluster', (nodes) => {
     name: 'redis-cluster (store-owned client)',
     create: ({ prefix }) => new RedisStore({ clusterNodes: nodes.split(','), prefix }),
   });
+  // hashTag: every key of a prefix in one slot ({<prefix>}:<key>); same contract.
+  runStoreContract({
+    name: 'redis-cluster (hashTag)',
+    create: ({ prefix }) => new RedisStore({ client: cluster, prefix, hashTag: true }),
+  });
 });

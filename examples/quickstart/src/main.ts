@@ -1,5 +1,5 @@
 // Quick start: one Cache over the in-memory store. Swap `new MemoryStore()` for
-// `new RedisStore({ url })`, `new PostgresStore({ connectionString })`, … and
+// `new RedisStore({ url, prefix })`, `new PostgresStore({ connectionString, prefix })`, … and
 // nothing else changes.
 import { Cache } from '@cache/core';
 import { MemoryStore } from '@cache/memory';

@@ -17,4 +17,6 @@ export {
   CACHE_CONTRACT_CHECKS,
   NULL_CACHE_CONTRACT_CHECKS,
 } from './cache-contract/run-cache-contract.js';
-export type { CacheContractOptions } from './cache-contract/options.js';
+export type { CacheContractOptions, HybridTierShape } from './cache-contract/options.js';
+export { runBusContract, BUS_CONTRACT_CHECKS, BusRecorder } from './bus-contract/run-bus-contract.js';
+export type { BusContext, BusContractOptions } from './bus-contract/run-bus-contract.js';

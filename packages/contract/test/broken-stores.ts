@@ -238,7 +238,7 @@ export class UnsignedIncrementStore extends MapStore {
 /** Throws on a second close. */
 export class DoubleCloseThrowsStore extends MapStore {
   override async close(): Promise<void> {
-    if (this.closed) throw new Error('already closed');
+    if (this.lifecycle.closed) throw new Error('already closed');
     await super.close();
   }
 }

@@ -28,6 +28,10 @@ runCacheContract({
 runCacheContract({
   name: 'MemoStore over MapStore',
   create: (ctx) => new MemoStore(create(ctx)),
+  skip: {
+    'distributed: callers in 3 caches sharing the store cost one factory call for a cold key':
+      "a memo store memoizes its process's reads: another process's write stays invisible to it by design",
+  },
 });
 
 runCacheContract({ name: 'NullStore', create: () => new NullStore(), nullSemantics: true });

@@ -1,7 +1,8 @@
 import {
   NO_EXPIRY,
-  StoreClosedError,
+  StoreLifecycle,
   addCounter,
+  assertStoreKey,
   bytesEqual,
   copyBytes,
   decodeCounter,
@@ -69,7 +70,7 @@ export class MapStore implements Store {
   protected readonly backend: MapBackend;
   protected readonly prefix: string;
   protected readonly entries: Map<string, MapEntry>;
-  protected closed = false;
+  protected readonly lifecycle = new StoreLifecycle('map');
 
   constructor(options: MapStoreOptions = {}) {
     this.backend = options.backend ?? new MapBackend();
@@ -78,77 +79,102 @@ export class MapStore implements Store {
     this.capabilities = { shared: true, durable: false, ttlResolutionMs: 1, ...options.capabilities };
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    await this.tick();
-    const entry = this.live(key);
-    return entry && copyBytes(entry.value);
-  }
-
-  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    await this.tick();
-    return keys.map((key) => {
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.op([key], async () => {
       const entry = this.live(key);
       return entry && copyBytes(entry.value);
     });
   }
 
-  async set(key: string, value: Uint8Array, ttl: number): Promise<void> {
-    await this.tick();
-    this.write(key, value, ttl);
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    return this.op(keys, async () => {
+      return keys.map((key) => {
+        const entry = this.live(key);
+        return entry && copyBytes(entry.value);
+      });
+    });
   }
 
-  async setMany(entries: readonly StoreEntry[]): Promise<void> {
-    await this.tick();
-    for (const entry of entries) this.write(entry.key, entry.value, entry.ttl);
+  set(key: string, value: Uint8Array, ttl: number): Promise<void> {
+    return this.op([key], async () => {
+      this.write(key, value, ttl);
+    });
   }
 
-  async add(key: string, value: Uint8Array, ttl: number): Promise<boolean> {
-    await this.tick();
-    if (this.live(key) !== undefined) return false;
-    this.write(key, value, ttl);
-    return true;
+  setMany(entries: readonly StoreEntry[]): Promise<void> {
+    return this.op(
+      entries.map((entry) => entry.key),
+      async () => {
+        for (const entry of entries) this.write(entry.key, entry.value, entry.ttl);
+      },
+    );
   }
 
-  async increment(key: string, delta: number, ttl: number): Promise<number> {
-    await this.tick();
-    const entry = this.live(key);
-    const current = entry === undefined ? 0 : decodeCounter(key, entry.value);
-    const next = addCounter(key, current, delta);
-    this.write(key, encodeCounter(next), ttl);
-    return next;
+  add(key: string, value: Uint8Array, ttl: number): Promise<boolean> {
+    return this.op([key], async () => {
+      if (this.live(key) !== undefined) return false;
+      this.write(key, value, ttl);
+      return true;
+    });
   }
 
-  async delete(key: string): Promise<void> {
-    await this.tick();
-    this.entries.delete(key);
+  increment(key: string, delta: number, ttl: number): Promise<number> {
+    return this.op([key], async () => {
+      const entry = this.live(key);
+      const current = entry === undefined ? 0 : decodeCounter(key, entry.value);
+      const next = addCounter(key, current, delta);
+      this.write(key, encodeCounter(next), ttl);
+      return next;
+    });
   }
 
-  async deleteMany(keys: readonly string[]): Promise<void> {
-    await this.tick();
-    for (const key of keys) this.entries.delete(key);
+  delete(key: string): Promise<void> {
+    return this.op([key], async () => {
+      this.entries.delete(key);
+    });
   }
 
-  async deleteIfEquals(key: string, expected: Uint8Array): Promise<boolean> {
-    await this.tick();
-    const entry = this.live(key);
-    if (entry === undefined || !bytesEqual(entry.value, expected)) return false;
-    this.entries.delete(key);
-    return true;
+  deleteMany(keys: readonly string[]): Promise<void> {
+    return this.op(keys, async () => {
+      for (const key of keys) this.entries.delete(key);
+    });
   }
 
-  async flush(): Promise<void> {
-    await this.tick();
-    this.entries.clear();
+  deleteIfEquals(key: string, expected: Uint8Array): Promise<boolean> {
+    return this.op([key], async () => {
+      const entry = this.live(key);
+      if (entry === undefined || !bytesEqual(entry.value, expected)) return false;
+      this.entries.delete(key);
+      return true;
+    });
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
+  flush(): Promise<void> {
+    return this.op([], async () => {
+      this.entries.clear();
+    });
   }
 
-  /** Yields once, like a network round trip would, and refuses work after close. */
+  close(): Promise<void> {
+    return this.lifecycle.close(() => undefined);
+  }
+
+  /**
+   * Checks the keys, refuses work after close, and yields once before running
+   * `body`, like a network round trip would.
+   */
+  /** Yields once and refuses work after close (for subclasses that override a method). */
   protected async tick(): Promise<void> {
-    if (this.closed) throw new StoreClosedError(this.name);
+    this.lifecycle.assertOpen();
     await Promise.resolve();
+  }
+
+  protected op<T>(keys: readonly string[], body: () => T | Promise<T>): Promise<T> {
+    return this.lifecycle.run(async () => {
+      for (const key of keys) assertStoreKey(key);
+      await Promise.resolve();
+      return body();
+    });
   }
 
   protected live(key: string): MapEntry | undefined {

@@ -1,3 +1,4 @@
+import { utf8 } from './bytes.js';
 import { CorruptPayloadError, InvalidValueError } from './errors.js';
 
 /**
@@ -16,7 +17,6 @@ export interface Codec {
   decode(bytes: Uint8Array): unknown;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -42,7 +42,7 @@ export const jsonCodec: Codec = {
     }
     if (text === undefined)
       throw new InvalidValueError(`value of type ${typeof value} cannot be encoded as JSON`);
-    return encoder.encode(text);
+    return utf8(text);
   },
   decode(bytes: Uint8Array): unknown {
     try {

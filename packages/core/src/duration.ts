@@ -1,4 +1,4 @@
-import { InvalidTtlError } from './errors.js';
+import { ConfigError, InvalidTtlError } from './errors.js';
 import { NO_EXPIRY } from './store.js';
 
 /** Units a duration string may use: milliseconds, seconds, minutes, hours, days, weeks. */
@@ -30,6 +30,10 @@ const UNIT_MS: Record<DurationUnit, number> = {
 
 const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d|w)\s*$/;
 
+/** Parsed duration strings: a call site passes the same few ('5m', '1h') again and again. */
+const PARSED = new Map<string, number>();
+const MAX_PARSED = 256;
+
 /**
  * Converts a {@link Duration} to milliseconds (possibly fractional, possibly ≤ 0 for numbers).
  *
@@ -42,8 +46,14 @@ export function toMilliseconds(duration: Duration, what = 'duration'): number {
     return duration;
   }
   if (typeof duration === 'string') {
+    const known = PARSED.get(duration);
+    if (known !== undefined) return known;
     const match = DURATION_PATTERN.exec(duration);
-    if (match !== null) return Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
+    if (match !== null) {
+      const ms = Number(match[1]) * UNIT_MS[match[2] as DurationUnit];
+      if (PARSED.size < MAX_PARSED) PARSED.set(duration, ms);
+      return ms;
+    }
     throw new InvalidTtlError(
       `${what} "${duration}" is not a duration such as "500ms", "30s", "5m", "1h", "7d"`,
     );
@@ -80,4 +90,36 @@ export function resolveTtl(ttl: Ttl | undefined, defaultTtl: number): number {
   if (ms > MAX_TTL_MS)
     throw new InvalidTtlError(`ttl of ${ms} ms is longer than the maximum of ${MAX_TTL_MS} ms`);
   return Math.ceil(ms);
+}
+
+/**
+ * Resolves a duration-valued configuration option of a store or cache (a
+ * {@link Duration}: ms or a string like `'5s'`) to whole milliseconds, or `fallback`
+ * when it is `undefined`. One rule for every driver, so that `timeout: '2s'` means
+ * the same everywhere.
+ *
+ * @param value - the option's value
+ * @param name - the option's name, for the error message (`'RedisStore timeout'`)
+ * @param fallback - ms to use when `value` is `undefined`
+ * @param allowZero - whether `0` is meaningful (e.g. "no background pruning")
+ * @throws {@link ConfigError} for anything but a positive finite duration (or 0 when allowed)
+ */
+export function resolveDurationOption(
+  value: unknown,
+  name: string,
+  fallback: number,
+  allowZero = false,
+): number {
+  if (value === undefined) return fallback;
+  if (allowZero && value === 0) return 0;
+  try {
+    return toPositiveMilliseconds(value as Duration, name);
+  } catch (error) {
+    throw new ConfigError(
+      `${name} must be a positive duration (ms or a string such as '500ms', '5s')${
+        allowZero ? ' or 0' : ''
+      }, got ${typeof value === 'string' ? `"${value}"` : String(value)}`,
+      { cause: error },
+    );
+  }
 }

@@ -17,6 +17,10 @@ export type CacheErrorCode =
   | 'CACHE_STORE_ERROR'
   | 'CACHE_STORE_CLOSED'
   | 'CACHE_TIMEOUT'
+  | 'CACHE_ABORTED'
+  | 'CACHE_FACTORY_TIMEOUT'
+  | 'CACHE_CIRCUIT_OPEN'
+  | 'CACHE_INVALID_ARGUMENT'
   | 'CACHE_LOCK_TIMEOUT'
   | 'CACHE_CONFLICT';
 
@@ -145,18 +149,123 @@ export class StoreClosedError extends CacheError {
   }
 }
 
-/** An operation did not finish within its `timeout`. */
+/**
+ * An operation did not finish within its `timeout`.
+ *
+ * `maybeApplied` says what a timed-out write means: `true` when the write had been
+ * handed to the store, so the backend may have applied it (or may still apply it);
+ * `false` when nothing was sent, or the operation only reads.
+ */
 export class CacheTimeoutError extends CacheError {
   /** The deadline in ms. */
   readonly timeoutMs: number;
+  /** Whether a write may have reached the backend before the deadline passed. */
+  readonly maybeApplied: boolean;
 
   /**
    * @param operation - what timed out
    * @param timeoutMs - the deadline in ms
+   * @param maybeApplied - whether a write may have been applied (default `false`)
    */
-  constructor(operation: string, timeoutMs: number) {
-    super('CACHE_TIMEOUT', `${operation} did not finish within ${timeoutMs} ms`);
+  constructor(operation: string, timeoutMs: number, maybeApplied = false) {
+    super(
+      'CACHE_TIMEOUT',
+      `${operation} did not finish within ${timeoutMs} ms${maybeApplied ? ' (the write may have been applied)' : ''}`,
+    );
     this.timeoutMs = timeoutMs;
+    this.maybeApplied = maybeApplied;
+  }
+}
+
+/**
+ * The L2 circuit breaker of a cache with an L1 is open: after repeated store
+ * failures the store is skipped for a while (reads are served by L1, then the
+ * factory; writes go to L1 only). Raised where an answer needs the store.
+ */
+export class CircuitOpenError extends CacheError {
+  /** When the breaker lets the next probe through (ms since epoch). */
+  readonly retryAt: number;
+
+  /** @param retryAt - when the next probe is let through; @param options - `cause`: the last store error */
+  constructor(retryAt: number, options?: ErrorOptions) {
+    super(
+      'CACHE_CIRCUIT_OPEN',
+      `the store is skipped after repeated failures (circuit open until ${new Date(retryAt).toISOString()})`,
+      options,
+    );
+    this.retryAt = retryAt;
+  }
+}
+
+/**
+ * A read-through factory did not finish within `hardTimeout` and there was no
+ * graced value to serve instead. With background completion (the default) the
+ * factory keeps running and its result is cached when it completes.
+ */
+export class FactoryTimeoutError extends CacheError {
+  /** The key being computed. */
+  readonly key: string;
+  /** The hard timeout in ms. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param key - the key being computed
+   * @param timeoutMs - the hard timeout in ms
+   */
+  constructor(key: string, timeoutMs: number) {
+    super(
+      'CACHE_FACTORY_TIMEOUT',
+      `factory for "${truncate(key)}" did not finish within hardTimeout (${timeoutMs} ms)`,
+    );
+    this.key = key;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A call was cancelled through its `AbortSignal`. `reason` (also the `cause`) is
+ * the signal's reason; `name` is `'AbortError'`, as for the platform's own aborts.
+ *
+ * `maybeApplied` says what an aborted write means: `false` when the signal had
+ * aborted before anything was sent, or the operation only reads; `true` when the
+ * write had been handed to the store — the caller stopped waiting, but the backend
+ * may have applied it (an aborted `increment` or `rateLimit` may have counted).
+ */
+export class CacheAbortError extends CacheError {
+  /** The operation that was aborted. */
+  readonly operation: string;
+  /** The signal's reason. */
+  readonly reason: unknown;
+  /** Whether a write may have reached the backend before the abort. */
+  readonly maybeApplied: boolean;
+
+  /**
+   * @param operation - the aborted operation
+   * @param reason - the signal's reason
+   * @param maybeApplied - whether a write may have been applied
+   */
+  constructor(operation: string, reason: unknown, maybeApplied: boolean) {
+    super(
+      'CACHE_ABORTED',
+      `${operation} was aborted${maybeApplied ? ' after it was sent (the write may have been applied)' : ''}: ${describe(reason)}`,
+      { cause: reason },
+    );
+    this.name = 'AbortError';
+    this.operation = operation;
+    this.reason = reason;
+    this.maybeApplied = maybeApplied;
+  }
+}
+
+/**
+ * An argument of a call is not what the API takes: a factory that is not a
+ * function, an options object whose `signal` is not an `AbortSignal`, a limit that
+ * is not a positive integer, …
+ */
+export class InvalidArgumentError extends CacheError {
+  /** @param message - what is wrong */
+  constructor(message: string) {
+    super('CACHE_INVALID_ARGUMENT', message);
   }
 }
 

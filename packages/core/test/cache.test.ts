@@ -97,7 +97,7 @@ describe('Cache facade', () => {
     expect(() => new Cache({ store, defaultTtl: 'later' as never })).toThrow(ConfigError);
     expect(() => new Cache({ store, maxValueBytes: -1 })).toThrow(ConfigError);
     expect(() => new Cache({ store, codec: {} as never })).toThrow(ConfigError);
-    expect(() => new Cache({ store, timeout: Number.NaN })).toThrow(InvalidTtlError);
+    expect(() => new Cache({ store, timeout: Number.NaN })).toThrow(ConfigError);
   });
 
   it('uses the default TTL for missing and non-positive TTLs', async () => {

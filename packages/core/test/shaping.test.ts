@@ -104,13 +104,24 @@ describe('shaping', () => {
   it('reads values written before shaping was enabled', async () => {
     const store = new MapStore();
     await new Cache({ store }).set('legacy', { v: 1 });
-    const shaped = new Cache({ store, compression: 'brotli', encryption: { key: KEY_A } });
-    expect(await shaped.get('legacy')).toEqual({ v: 1 });
+    // Migrating: unencrypted entries read only with the explicit opt-out.
+    const migrating = new Cache({
+      store,
+      compression: 'brotli',
+      encryption: { key: KEY_A, requireEncryption: false },
+    });
+    expect(await migrating.get('legacy')).toEqual({ v: 1 });
+    const strict = new Cache({ store, compression: 'brotli', encryption: { key: KEY_A } });
+    await expect(strict.get('legacy')).rejects.toBeInstanceOf(DecryptionError);
   });
 
   it('raises typed errors for corrupt, truncated and foreign payloads', async () => {
     const store = new MapStore();
-    const cache = new Cache({ store, compression: 'gzip', encryption: { key: KEY_A } });
+    const cache = new Cache({
+      store,
+      compression: 'gzip',
+      encryption: { key: KEY_A, requireEncryption: false },
+    });
     const put = (key: string, bytes: number[] | Uint8Array) =>
       store.rows.set(key, { value: Uint8Array.from(bytes), expiresAt: 0 });
     put('truncated', [0x00, 0xca, 1]);

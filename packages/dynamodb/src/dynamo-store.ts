@@ -1,12 +1,8 @@
 import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -18,17 +14,24 @@ import {
   decodeCounter,
   encodeCounter,
   InvalidValueError,
-  NO_EXPIRY,
   type Store,
   type StoreCapabilities,
-  StoreClosedError,
   type StoreEntry,
   StoreError,
+  StoreLifecycle,
   type StoreOperationOptions,
   ValueTooLargeError,
 } from '@cache/core';
-import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, chunk, sendUntilProcessed } from './batch.js';
-import { namesFor, num } from './expressions.js';
+import { type BatchTarget, batchGet, batchWrite, deletePartition } from './batch.js';
+import {
+  ABSENT_OR_EXPIRED,
+  addToCounter,
+  convertToCounter,
+  type ItemTarget,
+  LIVE,
+  startCounter,
+} from './counter-writes.js';
+import { isConditionFailure, namesFor, num } from './expressions.js';
 import {
   ATTR,
   expiryFor,
@@ -38,9 +41,8 @@ import {
   metadataAttributes,
   readItem,
   stateBytes,
-  ttlSeconds,
 } from './item.js';
-import { type EncodedKeyValue, encodeKeyValue } from './item-keys.js';
+import { type EncodedKeyValue, encodeKeyValue, encodeSortKey } from './item-keys.js';
 import { ITEM_OVERHEAD_RESERVE, MAX_ITEM_BYTES } from './item-size.js';
 import {
   type DynamoStoreOptions,
@@ -48,11 +50,7 @@ import {
   resolveDynamoStoreOptions,
 } from './options.js';
 import { ensureTable } from './table-setup.js';
-
-/** Live = not expired (`exp` 0 means never). */
-const LIVE = '(#exp = :zero OR #exp > :now)';
-/** Absent or expired: what `add` and a fresh counter may overwrite. */
-const ABSENT_OR_EXPIRED = '(attribute_not_exists(#pk) OR (#exp > :zero AND #exp <= :now))';
+import { backoff, untilAborted } from './timing.js';
 
 /** Context of one running operation. */
 interface Operation {
@@ -60,10 +58,6 @@ interface Operation {
   readonly signal: AbortSignal;
   /** `Date.now()` of the deadline. */
   readonly deadlineAt: number;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 }
 
 /**
@@ -76,6 +70,9 @@ function isConditionFailure(error: unknown): boolean {
  * - `add` and the counter paths are conditional writes; `increment` is a single
  *   `UpdateItem ADD` on a missing key or a live counter, with conditional
  *   fallbacks for an expired item and for a decimal value written with `set`.
+ * - `close()` refuses new calls at once (`StoreClosedError`), waits for the calls
+ *   in flight, then destroys a client it created; an injected client is never
+ *   destroyed.
  *
  * See the package README for the table schema, costs and trade-offs.
  */
@@ -94,14 +91,15 @@ export class DynamoStore implements Store {
   readonly #client: DynamoDBClient;
   readonly #ownsClient: boolean;
   readonly #pk: EncodedKeyValue;
+  readonly #lifecycle = new StoreLifecycle('dynamodb');
   #ready: Promise<void> | undefined;
-  #closed = false;
 
   /**
-   * @param options - client or client settings, table, prefix; see {@link DynamoStoreOptions}
-   * @throws `ConfigError` for an invalid table name or conflicting options
+   * @param options - prefix (required), client or client settings, table; see {@link DynamoStoreOptions}
+   * @throws `ConfigError` for a missing or invalid prefix, an invalid table name,
+   *   conflicting options, or an option name of an earlier version
    */
-  constructor(options: DynamoStoreOptions = {}) {
+  constructor(options: DynamoStoreOptions) {
     this.#options = resolveDynamoStoreOptions(options);
     this.#ownsClient = this.#options.client === undefined;
     this.#client = this.#options.client ?? new DynamoDBClient(this.#options.clientConfig);
@@ -118,238 +116,230 @@ export class DynamoStore implements Store {
     return this.#options.prefix;
   }
 
-  async get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
-    const sk = encodeKeyValue(key);
-    return this.#run('get', options, false, async (op) => {
-      const result = await this.#client.send(
-        new GetItemCommand({
-          TableName: this.#options.table,
-          Key: itemKey(this.#pk, sk),
-          ConsistentRead: this.#options.consistentRead,
-        }),
-        { abortSignal: op.signal },
-      );
-      return stateBytes(readItem(result.Item, sk, Date.now()));
-    });
-  }
+  // Every public call returns the lifecycle's promise as it is (no `async` wrapper,
+  // which would settle a few ticks after `close()` has already resolved). Keys are
+  // checked and encoded inside it, before anything is sent; a throw there rejects.
 
-  async getMany(
-    keys: readonly string[],
-    options?: StoreOperationOptions,
-  ): Promise<(Uint8Array | undefined)[]> {
-    if (keys.length === 0) return [];
-    // BatchGetItem rejects duplicate keys in one request.
-    const unique = new Map<string, EncodedKeyValue>();
-    for (const key of keys) if (!unique.has(key)) unique.set(key, encodeKeyValue(key));
-    return this.#run('getMany', options, true, async (op) => {
-      const found = new Map<string, Item>();
-      const table = this.#options.table;
-      await Promise.all(
-        chunk([...unique.values()], BATCH_GET_LIMIT).map((part) =>
-          sendUntilProcessed(
-            part.map((sk) => itemKey(this.#pk, sk)),
-            async (pending) => {
-              const result = await this.#client.send(
-                new BatchGetItemCommand({
-                  RequestItems: { [table]: { Keys: pending, ConsistentRead: this.#options.consistentRead } },
-                }),
-                { abortSignal: op.signal },
-              );
-              for (const item of result.Responses?.[table] ?? []) {
-                const sk = item[ATTR.sk]?.S;
-                if (sk !== undefined) found.set(sk, item);
-              }
-              return result.UnprocessedKeys?.[table]?.Keys ?? [];
-            },
-            op.deadlineAt,
-          ),
-        ),
-      );
-      const now = Date.now();
-      const returned = new Set<string>();
-      return keys.map((key) => {
-        const sk = unique.get(key) as EncodedKeyValue;
-        const bytes = stateBytes(readItem(found.get(sk.value), sk, now));
-        // A key asked for twice gets two buffers: mutating one must not change the other.
-        if (bytes === undefined || !returned.has(key)) {
-          returned.add(key);
-          return bytes;
-        }
-        return bytes.slice();
+  get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
+    return this.#lifecycle.run(() => {
+      const sk = encodeSortKey(key);
+      return this.#run('get', options, false, async (op) => {
+        const result = await this.#client.send(
+          new GetItemCommand({
+            TableName: this.#options.table,
+            Key: itemKey(this.#pk, sk),
+            ConsistentRead: this.#options.consistentRead,
+          }),
+          { abortSignal: op.signal },
+        );
+        return stateBytes(readItem(result.Item, sk, Date.now()));
       });
     });
   }
 
-  async set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
-    const sk = encodeKeyValue(key);
-    this.#checkSize(key, sk, value);
-    await this.#run('set', options, false, async (op) => {
-      await this.#client.send(
-        new PutItemCommand({ TableName: this.#options.table, Item: this.#valueItem(sk, value, ttl) }),
-        { abortSignal: op.signal },
-      );
+  getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
+    return this.#lifecycle.run(() => {
+      // BatchGetItem rejects duplicate keys in one request. Every key is checked before anything is sent.
+      const unique = new Map<string, EncodedKeyValue>();
+      for (const key of keys) if (!unique.has(key)) unique.set(key, encodeSortKey(key));
+      if (keys.length === 0) return Promise.resolve([]);
+      return this.#run('getMany', options, true, async (op) => {
+        const itemKeys = [...unique.values()].map((sk) => itemKey(this.#pk, sk));
+        const found = await batchGet(this.#batchTarget(op), itemKeys);
+        const now = Date.now();
+        const returned = new Set<string>();
+        return keys.map((key) => {
+          const sk = unique.get(key) as EncodedKeyValue;
+          const bytes = stateBytes(readItem(found.get(sk.value), sk, now));
+          // A key asked for twice gets two buffers: mutating one must not change the other.
+          if (bytes === undefined || !returned.has(key)) {
+            returned.add(key);
+            return bytes;
+          }
+          return bytes.slice();
+        });
+      });
     });
   }
 
-  async setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
-    if (entries.length === 0) return;
-    // BatchWriteItem rejects two requests for one key; the last entry wins, as with sequential sets.
-    const latest = new Map<string, { sk: EncodedKeyValue; entry: StoreEntry }>();
-    for (const entry of entries) {
-      const sk = encodeKeyValue(entry.key);
-      this.#checkSize(entry.key, sk, entry.value);
-      latest.delete(entry.key);
-      latest.set(entry.key, { sk, entry });
-    }
-    const requests: WriteRequest[] = [...latest.values()].map(({ sk, entry }) => ({
-      PutRequest: { Item: this.#valueItem(sk, entry.value, entry.ttl) },
-    }));
-    await this.#run('setMany', options, true, (op) => this.#batchWrite(requests, op));
-  }
-
-  async add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
-    const sk = encodeKeyValue(key);
-    this.#checkSize(key, sk, value);
-    return this.#run('add', options, false, async (op) => {
-      const condition = sk.hashedFrom === undefined ? ABSENT_OR_EXPIRED : `${ABSENT_OR_EXPIRED} OR #k <> :k`;
-      try {
+  set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      const sk = encodeSortKey(key);
+      this.#checkSize(key, sk, value);
+      return this.#run('set', options, false, async (op) => {
         await this.#client.send(
-          new PutItemCommand({
-            TableName: this.#options.table,
-            Item: this.#valueItem(sk, value, ttl),
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(condition),
-            ExpressionAttributeValues: {
-              ':zero': num(0),
-              ':now': num(Date.now()),
-              ...(sk.hashedFrom === undefined ? {} : { ':k': { S: sk.hashedFrom } }),
-            },
-          }),
+          new PutItemCommand({ TableName: this.#options.table, Item: this.#valueItem(sk, value, ttl) }),
           { abortSignal: op.signal },
         );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      });
     });
   }
 
-  async increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
-    if (!Number.isSafeInteger(delta))
-      throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
-    const sk = encodeKeyValue(key);
-    return this.#run('increment', options, false, async (op) => {
-      for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
-        // 1. A missing key or a live counter: one atomic ADD (the common case, also
-        //    under heavy concurrency on a brand-new key).
-        const added = await this.#addToCounter(sk, delta, ttl, op);
-        if (added !== undefined) return added;
-        // 2. An expired item (or another key's, for a hashed key): start over at `delta`.
-        if (await this.#startCounter(sk, delta, ttl, op)) return delta;
-        // 3. Something live that step 1 refused: a counter near the safe-integer
-        //    limit, or a decimal written with `set`. Look at it.
-        const state = readItem(await this.#getItem(sk, op), sk, Date.now());
-        if (state.kind === 'counter') {
-          addCounter(key, state.value, delta); // throws NotNumericError when out of range
-        } else if (state.kind === 'bytes') {
-          const next = addCounter(key, decodeCounter(key, state.value), delta);
-          if (await this.#convertToCounter(sk, state.value, state.expiresAt, next, ttl, op)) return next;
+  setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      if (entries.length === 0) return Promise.resolve();
+      // BatchWriteItem rejects two requests for one key; the last entry wins, as with sequential sets.
+      const latest = new Map<string, { sk: EncodedKeyValue; entry: StoreEntry }>();
+      for (const entry of entries) {
+        const sk = encodeSortKey(entry.key);
+        this.#checkSize(entry.key, sk, entry.value);
+        latest.delete(entry.key);
+        latest.set(entry.key, { sk, entry });
+      }
+      const requests: WriteRequest[] = [...latest.values()].map(({ sk, entry }) => ({
+        PutRequest: { Item: this.#valueItem(sk, entry.value, entry.ttl) },
+      }));
+      return this.#run('setMany', options, true, (op) => batchWrite(this.#batchTarget(op), requests));
+    });
+  }
+
+  add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#lifecycle.run(() => {
+      const sk = encodeSortKey(key);
+      this.#checkSize(key, sk, value);
+      return this.#run('add', options, false, async (op) => {
+        const condition =
+          sk.hashedFrom === undefined ? ABSENT_OR_EXPIRED : `${ABSENT_OR_EXPIRED} OR #k <> :k`;
+        try {
+          await this.#client.send(
+            new PutItemCommand({
+              TableName: this.#options.table,
+              Item: this.#valueItem(sk, value, ttl),
+              ConditionExpression: condition,
+              ExpressionAttributeNames: namesFor(condition),
+              ExpressionAttributeValues: {
+                ':zero': num(0),
+                ':now': num(Date.now()),
+                ...(sk.hashedFrom === undefined ? {} : { ':k': { S: sk.hashedFrom } }),
+              },
+            }),
+            { abortSignal: op.signal },
+          );
+          return true;
+        } catch (error) {
+          if (isConditionFailure(error)) return false;
+          throw error;
         }
-        // The item changed between our requests: go again.
-        await backoff(attempt);
-      }
-      throw new ConflictError(
-        `dynamodb increment lost ${this.#options.maxConflictRetries + 1} races in a row on one key`,
-      );
+      });
     });
   }
 
-  async delete(key: string, options?: StoreOperationOptions): Promise<void> {
-    const sk = encodeKeyValue(key);
-    await this.#run('delete', options, false, async (op) => {
-      await this.#client.send(
-        new DeleteItemCommand({ TableName: this.#options.table, Key: itemKey(this.#pk, sk) }),
-        {
-          abortSignal: op.signal,
-        },
-      );
+  increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
+    return this.#lifecycle.run(() => {
+      if (!Number.isSafeInteger(delta))
+        throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
+      const sk = encodeSortKey(key);
+      return this.#run('increment', options, false, async (op) => {
+        const target: ItemTarget = {
+          client: this.#client,
+          table: this.#options.table,
+          pk: this.#pk,
+          sk,
+          signal: op.signal,
+        };
+        for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
+          // 1. A missing key or a live counter: one atomic ADD (the common case, also
+          //    under heavy concurrency on a brand-new key).
+          const added = await addToCounter(target, delta, ttl);
+          if (added !== undefined) return added;
+          // 2. An expired item (or another key's, for a hashed key): start over at `delta`.
+          if (await startCounter(target, delta, ttl)) return delta;
+          // 3. Something live that step 1 refused: a counter near the safe-integer
+          //    limit, or a value written with `set`. Look at it.
+          const state = readItem(await this.#getItem(sk, op), sk, Date.now());
+          if (state.kind === 'counter') {
+            addCounter(key, state.value, delta); // throws NotNumericError when out of range
+          } else if (state.kind === 'bytes') {
+            // Core's one rule: only canonical decimals ("05", "-0", "+5" are NotNumericError, kept as bytes).
+            const next = addCounter(key, decodeCounter(key, state.value), delta);
+            if (await convertToCounter(target, state.value, state.expiresAt, next, ttl)) return next;
+          }
+          // The item changed between our requests: go again.
+          await backoff(attempt);
+        }
+        throw new ConflictError(
+          `dynamodb increment lost ${this.#options.maxConflictRetries + 1} races in a row on one key`,
+        );
+      });
     });
   }
 
-  async deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
-    if (keys.length === 0) return;
-    const requests: WriteRequest[] = [...new Set(keys)].map((key) => ({
-      DeleteRequest: { Key: itemKey(this.#pk, encodeKeyValue(key)) },
-    }));
-    await this.#run('deleteMany', options, true, (op) => this.#batchWrite(requests, op));
-  }
-
-  async deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
-    const sk = encodeKeyValue(key);
-    // A counter holds `n`, which reads as its decimal bytes: compare it too when
-    // `expected` is exactly such a decimal.
-    const asCounter = canonicalCounter(key, expected);
-    let condition = `${LIVE} AND (#v = :expected${asCounter === undefined ? '' : ' OR #n = :counter'})`;
-    if (sk.hashedFrom !== undefined) condition += ' AND #k = :k';
-    return this.#run('deleteIfEquals', options, false, async (op) => {
-      try {
+  delete(key: string, options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      const sk = encodeSortKey(key);
+      return this.#run('delete', options, false, async (op) => {
         await this.#client.send(
-          new DeleteItemCommand({
-            TableName: this.#options.table,
-            Key: itemKey(this.#pk, sk),
-            ConditionExpression: condition,
-            ExpressionAttributeNames: namesFor(condition),
-            ExpressionAttributeValues: {
-              ':zero': num(0),
-              ':now': num(Date.now()),
-              ':expected': { B: expected },
-              ...(asCounter === undefined ? {} : { ':counter': num(asCounter) }),
-              ...(sk.hashedFrom === undefined ? {} : { ':k': { S: sk.hashedFrom } }),
-            },
-          }),
-          { abortSignal: op.signal },
+          new DeleteItemCommand({ TableName: this.#options.table, Key: itemKey(this.#pk, sk) }),
+          {
+            abortSignal: op.signal,
+          },
         );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      });
     });
   }
 
-  async flush(options?: StoreOperationOptions): Promise<void> {
-    await this.#run('flush', options, true, async (op) => {
-      // One partition per prefix: a Query, never a Scan of the table.
-      let startKey: Item | undefined;
-      const keyCondition = '#pk = :pk';
-      const projection = '#pk, #sk';
-      do {
-        const page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#options.table,
-            KeyConditionExpression: keyCondition,
-            ProjectionExpression: projection,
-            ExpressionAttributeNames: namesFor(keyCondition, projection),
-            ExpressionAttributeValues: { ':pk': { S: this.#pk.value } },
-            ConsistentRead: this.#options.consistentRead,
-            ExclusiveStartKey: startKey,
-          }),
-          { abortSignal: op.signal },
-        );
-        const requests = (page.Items ?? []).map((item) => ({
-          DeleteRequest: { Key: { [ATTR.pk]: item[ATTR.pk] ?? {}, [ATTR.sk]: item[ATTR.sk] ?? {} } as Item },
-        }));
-        await this.#batchWrite(requests, op);
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
+  deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      if (keys.length === 0) return Promise.resolve();
+      const requests: WriteRequest[] = [...new Set(keys)].map((key) => ({
+        DeleteRequest: { Key: itemKey(this.#pk, encodeSortKey(key)) },
+      }));
+      return this.#run('deleteMany', options, true, (op) => batchWrite(this.#batchTarget(op), requests));
     });
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsClient) this.#client.destroy();
+  deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#lifecycle.run(() => {
+      const sk = encodeSortKey(key);
+      // A counter holds `n`, which reads as its decimal bytes: compare it too when
+      // `expected` is exactly such a decimal.
+      const asCounter = canonicalCounter(key, expected);
+      let condition = `${LIVE} AND (#v = :expected${asCounter === undefined ? '' : ' OR #n = :counter'})`;
+      if (sk.hashedFrom !== undefined) condition += ' AND #k = :k';
+      return this.#run('deleteIfEquals', options, false, async (op) => {
+        try {
+          await this.#client.send(
+            new DeleteItemCommand({
+              TableName: this.#options.table,
+              Key: itemKey(this.#pk, sk),
+              ConditionExpression: condition,
+              ExpressionAttributeNames: namesFor(condition),
+              ExpressionAttributeValues: {
+                ':zero': num(0),
+                ':now': num(Date.now()),
+                ':expected': { B: expected },
+                ...(asCounter === undefined ? {} : { ':counter': num(asCounter) }),
+                ...(sk.hashedFrom === undefined ? {} : { ':k': { S: sk.hashedFrom } }),
+              },
+            }),
+            { abortSignal: op.signal },
+          );
+          return true;
+        } catch (error) {
+          if (isConditionFailure(error)) return false;
+          throw error;
+        }
+      });
+    });
+  }
+
+  flush(options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      return this.#run('flush', options, true, (op) =>
+        deletePartition(this.#batchTarget(op), this.#pk.value),
+      );
+    });
+  }
+
+  /**
+   * Refuses new calls at once, waits until every call in flight has settled,
+   * then destroys a client the store created. An injected client is never
+   * destroyed. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void> {
+    return this.#lifecycle.close(() => {
+      if (this.#ownsClient) this.#client.destroy();
+    });
   }
 
   // ---------------------------------------------------------------- internals
@@ -362,127 +352,14 @@ export class DynamoStore implements Store {
     };
   }
 
-  /** `SET`/`REMOVE` clauses writing the expiry for `ttl`. */
-  #expiryUpdate(ttl: number, now: number): { set: string; remove: string[]; values: Item } {
-    const expiresAt = expiryFor(ttl, now);
-    if (expiresAt === NO_EXPIRY)
-      return { set: '#exp = :exp', remove: ['#ttl'], values: { ':exp': num(NO_EXPIRY) } };
+  #batchTarget(op: Operation): BatchTarget {
     return {
-      set: '#exp = :exp, #ttl = :ttl',
-      remove: [],
-      values: { ':exp': num(expiresAt), ':ttl': { N: ttlSeconds(expiresAt) } },
+      client: this.#client,
+      table: this.#options.table,
+      consistentRead: this.#options.consistentRead,
+      signal: op.signal,
+      deadlineAt: op.deadlineAt,
     };
-  }
-
-  /**
-   * Step 1 of increment: `ADD` to a missing item (creating the counter at
-   * `delta`) or to a live counter whose result stays a safe integer.
-   */
-  async #addToCounter(
-    sk: EncodedKeyValue,
-    delta: number,
-    ttl: number,
-    op: Operation,
-  ): Promise<number | undefined> {
-    const now = Date.now();
-    const expiry = this.#expiryUpdate(ttl, now);
-    const hashed = sk.hashedFrom !== undefined;
-    const set = hashed ? `${expiry.set}, #k = :k` : expiry.set;
-    const update = `ADD #n :delta SET ${set}${expiry.remove.length > 0 ? ` REMOVE ${expiry.remove.join(', ')}` : ''}`;
-    const liveCounter = `attribute_exists(#n) AND ${LIVE} AND #n BETWEEN :lo AND :hi${hashed ? ' AND #k = :k' : ''}`;
-    const condition = `attribute_not_exists(#pk) OR (${liveCounter})`;
-    try {
-      const result = await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#options.table,
-          Key: itemKey(this.#pk, sk),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: namesFor(update, condition),
-          ExpressionAttributeValues: {
-            ':delta': num(delta),
-            ':zero': num(0),
-            ':now': num(now),
-            ':lo': num(delta < 0 ? Number.MIN_SAFE_INTEGER - delta : Number.MIN_SAFE_INTEGER),
-            ':hi': num(delta > 0 ? Number.MAX_SAFE_INTEGER - delta : Number.MAX_SAFE_INTEGER),
-            ...expiry.values,
-            ...(hashed ? { ':k': { S: sk.hashedFrom as string } } : {}),
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-        { abortSignal: op.signal },
-      );
-      return Number(result.Attributes?.[ATTR.counter]?.N);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** Step 2 of increment: a new counter at `delta` over an expired item (or a missing one, after a race). */
-  async #startCounter(sk: EncodedKeyValue, delta: number, ttl: number, op: Operation): Promise<boolean> {
-    const now = Date.now();
-    const condition = sk.hashedFrom === undefined ? ABSENT_OR_EXPIRED : `${ABSENT_OR_EXPIRED} OR #k <> :k`;
-    try {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#options.table,
-          Item: {
-            ...itemKey(this.#pk, sk),
-            [ATTR.counter]: num(delta),
-            ...metadataAttributes(expiryFor(ttl, now), sk),
-          },
-          ConditionExpression: condition,
-          ExpressionAttributeNames: namesFor(condition),
-          ExpressionAttributeValues: {
-            ':zero': num(0),
-            ':now': num(now),
-            ...(sk.hashedFrom === undefined ? {} : { ':k': { S: sk.hashedFrom } }),
-          },
-        }),
-        { abortSignal: op.signal },
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  /** Step 3 of increment: replace a decimal byte value by a counter, if it is still exactly what we read. */
-  async #convertToCounter(
-    sk: EncodedKeyValue,
-    old: Uint8Array,
-    oldExpiresAt: number,
-    next: number,
-    ttl: number,
-    op: Operation,
-  ): Promise<boolean> {
-    const expiry = this.#expiryUpdate(ttl, Date.now());
-    const update = `SET #n = :next, ${expiry.set} REMOVE ${['#v', ...expiry.remove].join(', ')}`;
-    const condition = '#v = :old AND #exp = :oldExp';
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#options.table,
-          Key: itemKey(this.#pk, sk),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: namesFor(update, condition),
-          ExpressionAttributeValues: {
-            ':next': num(next),
-            ':old': { B: old },
-            ':oldExp': num(oldExpiresAt),
-            ...expiry.values,
-          },
-        }),
-        { abortSignal: op.signal },
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
   }
 
   async #getItem(sk: EncodedKeyValue, op: Operation): Promise<Item | undefined> {
@@ -495,28 +372,6 @@ export class DynamoStore implements Store {
       { abortSignal: op.signal },
     );
     return result.Item;
-  }
-
-  /** BatchWriteItem in chunks of 25 (in parallel), resending unprocessed requests until the deadline. */
-  async #batchWrite(requests: WriteRequest[], op: Operation): Promise<void> {
-    const table = this.#options.table;
-    await Promise.all(
-      chunk(requests, BATCH_WRITE_LIMIT).map((part) =>
-        sendUntilProcessed(
-          part,
-          async (pending) => {
-            const result = await this.#client.send(
-              new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
-              {
-                abortSignal: op.signal,
-              },
-            );
-            return result.UnprocessedItems?.[table] ?? [];
-          },
-          op.deadlineAt,
-        ),
-      ),
-    );
   }
 
   /** Rejects oversized values before anything is sent. */
@@ -554,7 +409,6 @@ export class DynamoStore implements Store {
     batch: boolean,
     body: (op: Operation) => Promise<T>,
   ): Promise<T> {
-    if (this.#closed) throw new StoreClosedError(this.name);
     const caller = options?.signal;
     caller?.throwIfAborted();
     const timeoutMs = batch ? this.#options.batchTimeoutMs : this.#options.timeoutMs;
@@ -576,25 +430,6 @@ export class DynamoStore implements Store {
   }
 }
 
-/** `promise`, or a rejection as soon as `signal` aborts (the promise itself keeps running). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** The counter `expected` spells when it is exactly `encodeCounter(n)` for some safe integer `n`. */
 function canonicalCounter(key: string, expected: Uint8Array): number | undefined {
   try {
@@ -603,10 +438,4 @@ function canonicalCounter(key: string, expected: Uint8Array): number | undefined
   } catch {
     return undefined;
   }
-}
-
-/** Short, jittered pause after a lost race. */
-function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(2 ** attempt, 50);
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }

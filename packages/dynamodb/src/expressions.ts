@@ -23,3 +23,8 @@ export function namesFor(...expressions: (string | undefined)[]): Record<string,
 export function num(value: number): AttributeValue {
   return { N: String(value) };
 }
+
+/** Whether `error` is DynamoDB's "the condition did not hold" (an expected outcome, not a failure). */
+export function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { assertStoreKey } from '@cache/core';
 
 /**
  * Primary keys of cache items.
@@ -13,6 +14,10 @@ import { createHash } from 'node:crypto';
  * base64url SHA-256 of its UTF-8 when it does not. The two namespaces can never
  * meet. A hashed item also stores the original key (attribute `k`), and every
  * read and condition checks it, so even a hash collision cannot mix keys up.
+ *
+ * Only well-formed UTF-16 has a UTF-8 form: a lone surrogate would be sent as
+ * U+FFFD, so `'\uD800x'` and `'\uDBFFx'` would be one item. Cache keys are
+ * therefore checked by {@link encodeSortKey}, prefixes by `resolvePrefix`.
  */
 
 /** Largest encoded key value in UTF-8 bytes (DynamoDB's sort key limit). */
@@ -38,4 +43,14 @@ export function encodeKeyValue(text: string): EncodedKeyValue {
   }
   const hashed = `#${createHash('sha256').update(utf8).digest('base64url')}`;
   return { value: hashed, hashedFrom: text, bytes: hashed.length };
+}
+
+/**
+ * Encodes a cache key for the sort key attribute, after checking it.
+ *
+ * @throws `InvalidKeyError` for an empty key or one with a lone surrogate
+ */
+export function encodeSortKey(key: string): EncodedKeyValue {
+  assertStoreKey(key);
+  return encodeKeyValue(key);
 }

@@ -1,5 +1,11 @@
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { ConfigError } from '@cache/core';
+import {
+  assertNoRenamedOptions,
+  ConfigError,
+  type Duration,
+  resolveDurationOption,
+  resolvePrefix,
+} from '@cache/core';
 
 /** Options of {@link DynamoStore}. */
 export interface DynamoStoreOptions {
@@ -19,8 +25,12 @@ export interface DynamoStoreOptions {
   readonly clientConfig?: DynamoDBClientConfig | undefined;
   /** Table name (`[a-zA-Z0-9_.-]{3,255}`). Default `'cache_entries'`. */
   readonly table?: string | undefined;
-  /** Key prefix, used as the partition key: `flush()` removes exactly this partition. Default `'app'`. */
-  readonly prefix?: string | undefined;
+  /**
+   * Key prefix, used as the partition key (required: a table may be shared by
+   * several services): `flush()` removes exactly this partition. A non-empty,
+   * well-formed string, else `ConfigError`.
+   */
+  readonly prefix: string;
   /**
    * Create the table (on-demand billing) when it does not exist, wait until it is
    * ACTIVE, and try to enable native TTL on the `ttl` attribute. Default `true`.
@@ -35,17 +45,17 @@ export interface DynamoStoreOptions {
    */
   readonly consistentRead?: boolean | undefined;
   /**
-   * Deadline in ms of one single-item operation, all its requests and SDK
-   * retries included. Default 5000.
+   * Deadline of one single-item operation, all its requests and SDK retries
+   * included, in ms or as a string (`'5s'`). Default 5000 ms.
    */
-  readonly timeoutMs?: number | undefined;
+  readonly timeout?: Duration | undefined;
   /**
-   * Deadline in ms of a batch operation (`getMany`, `setMany`, `deleteMany`,
-   * `flush`) including the retries of unprocessed items. Default 30,000.
+   * Deadline of a batch operation (`getMany`, `setMany`, `deleteMany`, `flush`)
+   * including the retries of unprocessed items (ms or `'30s'`). Default 30,000 ms.
    */
-  readonly batchTimeoutMs?: number | undefined;
-  /** How long to wait for a table this store created to become ACTIVE, in ms. Default 60,000. */
-  readonly tableReadyTimeoutMs?: number | undefined;
+  readonly batchTimeout?: Duration | undefined;
+  /** How long to wait for a table this store created to become ACTIVE (ms or `'1m'`). Default 60,000 ms. */
+  readonly tableReadyTimeout?: Duration | undefined;
   /** Attempts of a lost optimistic race in `increment` before `ConflictError`. Default 50. */
   readonly maxConflictRetries?: number | undefined;
 }
@@ -66,10 +76,17 @@ export interface ResolvedDynamoStoreOptions {
 
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
+/** Option names of earlier versions, and what they are called now. */
+const RENAMED_OPTIONS = {
+  timeoutMs: 'timeout',
+  batchTimeoutMs: 'batchTimeout',
+  tableReadyTimeoutMs: 'tableReadyTimeout',
+} as const;
+
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+    throw new ConfigError(`DynamoStore ${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
 }
@@ -77,25 +94,30 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 /**
  * Applies defaults and validates.
  *
- * @throws {@link ConfigError} for an invalid table name, a non-string prefix,
- *   client options next to an injected client, or a non-positive number.
+ * @throws {@link ConfigError} for a missing or invalid prefix, an invalid table
+ *   name, client options next to an injected client, a non-positive number or
+ *   duration, or an option name of an earlier version (`timeoutMs`,
+ *   `batchTimeoutMs`, `tableReadyTimeoutMs`).
  */
-export function resolveDynamoStoreOptions(options: DynamoStoreOptions = {}): ResolvedDynamoStoreOptions {
+export function resolveDynamoStoreOptions(options: DynamoStoreOptions): ResolvedDynamoStoreOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('DynamoStore needs an options object with at least a prefix');
+  }
+  assertNoRenamedOptions(options, RENAMED_OPTIONS, 'DynamoStore');
+  const prefix = resolvePrefix(options.prefix, { driver: 'DynamoStore', required: true });
   const table = options.table ?? 'cache_entries';
   if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
     throw new ConfigError(
       `DynamoDB table name "${String(table)}" is invalid: use 3-255 letters, digits, "_", "-" and "."`,
     );
   }
-  const prefix = options.prefix ?? 'app';
-  if (typeof prefix !== 'string') throw new ConfigError('prefix must be a string');
   const clientOptions = [options.region, options.endpoint, options.credentials, options.clientConfig];
   if (options.client !== undefined && clientOptions.some((option) => option !== undefined)) {
     throw new ConfigError(
-      'region, endpoint, credentials and clientConfig only apply to a client the store creates',
+      'DynamoStore: region, endpoint, credentials and clientConfig only apply to a client the store creates',
     );
   }
-  const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, 5_000);
+  const timeoutMs = resolveDurationOption(options.timeout, 'DynamoStore timeout', 5_000);
   const clientConfig: DynamoDBClientConfig = {
     // A cache call must fail fast: bounded socket time and few SDK retries. (Each
     // operation is also cut off at its own deadline, whatever the client does.)
@@ -114,8 +136,12 @@ export function resolveDynamoStoreOptions(options: DynamoStoreOptions = {}): Res
     createTable: options.createTable ?? true,
     consistentRead: options.consistentRead ?? true,
     timeoutMs,
-    batchTimeoutMs: positiveInteger('batchTimeoutMs', options.batchTimeoutMs, 30_000),
-    tableReadyTimeoutMs: positiveInteger('tableReadyTimeoutMs', options.tableReadyTimeoutMs, 60_000),
+    batchTimeoutMs: resolveDurationOption(options.batchTimeout, 'DynamoStore batchTimeout', 30_000),
+    tableReadyTimeoutMs: resolveDurationOption(
+      options.tableReadyTimeout,
+      'DynamoStore tableReadyTimeout',
+      60_000,
+    ),
     maxConflictRetries: positiveInteger('maxConflictRetries', options.maxConflictRetries, 50),
   };
 }

@@ -28,7 +28,7 @@ let dynamo: LocalDynamo;
 let raw: DynamoDBClient;
 const opened: DynamoStore[] = [];
 
-function open(options: DynamoStoreOptions = {}): DynamoStore {
+function open(options: Partial<DynamoStoreOptions> = {}): DynamoStore {
   const store = new DynamoStore({
     endpoint: dynamo.endpoint,
     region: LOCAL_REGION,
@@ -299,6 +299,7 @@ describe('DynamoStore on dynalite', () => {
       endpoint: 'http://127.0.0.1:9',
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
+      prefix: 'offline',
     });
     await expect(offline.set('big', new Uint8Array(cap + 1), LONG_TTL)).rejects.toBeInstanceOf(
       ValueTooLargeError,
@@ -334,7 +335,8 @@ describe('DynamoStore on dynalite', () => {
       endpoint: 'http://127.0.0.1:9',
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
-      timeoutMs: 500,
+      prefix: 'offline',
+      timeout: '500ms',
     });
     const started = Date.now();
     const error = await store.get('x').catch((caught: unknown) => caught);

@@ -24,8 +24,9 @@ describe('DynamoStore when its server is killed and restarted', () => {
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       table: 'fault_entries',
-      timeoutMs: TIMEOUT_MS,
-      batchTimeoutMs: TIMEOUT_MS,
+      prefix: 'down',
+      timeout: TIMEOUT_MS,
+      batchTimeout: TIMEOUT_MS,
     });
     try {
       await store.set('durable', utf8('before'), LONG_TTL);
@@ -67,7 +68,8 @@ describe('DynamoStore when its server is killed and restarted', () => {
       region: LOCAL_REGION,
       credentials: LOCAL_CREDENTIALS,
       table: 'fault_entries',
-      timeoutMs: TIMEOUT_MS,
+      prefix: 'wiped',
+      timeout: TIMEOUT_MS,
     });
     try {
       await store.set('lost', utf8('before'), LONG_TTL);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   addCounter,
+  assertStoreKey,
   bytesEqual,
   CacheError,
   copyBytes,
@@ -12,9 +13,9 @@ import {
   NO_EXPIRY,
   type Store,
   type StoreCapabilities,
-  StoreClosedError,
   type StoreEntry,
   StoreError,
+  StoreLifecycle,
   type StoreOperationOptions,
 } from '@cache/core';
 import { mapConcurrent } from './concurrency.js';
@@ -73,12 +74,13 @@ export class FileStore implements Store {
   private readonly increments = new IncrementBatcher((key, seal) => this.applyIncrements(key, seal));
   private readonly pruneTimer: NodeJS.Timeout | undefined;
   private backgroundPrune: Promise<unknown> | undefined;
-  private closed = false;
+  private readonly lifecycle = new StoreLifecycle(DRIVER);
 
   /**
    * Validates the options; does no I/O (folders are created by the first write).
    *
-   * @throws {@link ConfigError} for a missing `dir`, an unusable `prefix` or out-of-range numbers.
+   * @throws {@link ConfigError} for a missing `dir`, a missing or unusable `prefix`, a renamed
+   *   option or out-of-range numbers and durations.
    */
   constructor(options: FileStoreOptions) {
     this.settings = resolveFileStoreOptions(options);
@@ -112,31 +114,32 @@ export class FileStore implements Store {
 
   /** Values in the order of `keys`, read with bounded concurrency. */
   getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
-    return this.run('getMany', options, () =>
-      mapConcurrent(keys, this.settings.concurrency, (key) => this.readOne(key)),
-    );
+    return this.run('getMany', options, () => {
+      for (const key of keys) assertStoreKey(key);
+      return mapConcurrent(keys, this.settings.concurrency, (key) => this.readOne(key));
+    });
   }
 
   /** Atomic upsert (temp file + rename). No lock: concurrent writers of one key, last rename wins. */
   set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
     return this.run('set', options, async () => {
-      const expiresAt = expiryOf(ttl);
-      const keyBytes = encodeKey(key);
-      await this.files.write(keyPaths(this.directory, key), encodeEntry(keyBytes, value, expiresAt));
+      const { keyBytes, paths } = this.entryOf(key);
+      await this.files.write(paths, encodeEntry(keyBytes, value, expiryOf(ttl)));
     });
   }
 
   /** Batch upsert with bounded concurrency; for a key given twice, the later entry wins. */
   setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
     return this.run('setMany', options, async () => {
-      const latest = new Map<string, Buffer>();
+      const latest = new Map<string, [KeyPaths, Buffer]>();
       for (const { key, value, ttl } of entries) {
-        // Encode (and so validate every TTL and copy every value) before touching the disk.
+        // Encode (and so validate every key and TTL, and copy every value) before touching the disk.
+        const { keyBytes, paths } = this.entryOf(key);
         latest.delete(key);
-        latest.set(key, encodeEntry(encodeKey(key), value, expiryOf(ttl)));
+        latest.set(key, [paths, encodeEntry(keyBytes, value, expiryOf(ttl))]);
       }
-      await mapConcurrent([...latest], this.settings.concurrency, ([key, body]) =>
-        this.files.write(keyPaths(this.directory, key), body),
+      await mapConcurrent([...latest.values()], this.settings.concurrency, ([paths, body]) =>
+        this.files.write(paths, body),
       );
     });
   }
@@ -144,11 +147,10 @@ export class FileStore implements Store {
   /** Atomic set-if-absent across processes (under the key's lock). An expired entry counts as absent. */
   add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
     return this.run('add', options, async () => {
+      const { keyBytes, paths } = this.entryOf(key);
       expiryOf(ttl);
       // Copied now: the caller may reuse its array while we wait for the lock.
       const copy = copyBytes(value);
-      const keyBytes = encodeKey(key);
-      const paths = keyPaths(this.directory, key);
       return this.withLock(paths, 'add', options?.signal, async () => {
         if ((await this.files.read(paths, keyBytes)).state === 'hit') return false;
         // The expiry is computed after the lock wait, so the TTL counts from the write.
@@ -166,6 +168,7 @@ export class FileStore implements Store {
    */
   increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
     return this.run('increment', options, async () => {
+      assertStoreKey(key);
       if (!Number.isSafeInteger(delta)) {
         throw new InvalidValueError(`increment delta must be a safe integer, got ${String(delta)}`);
       }
@@ -177,24 +180,22 @@ export class FileStore implements Store {
   /** Idempotent delete (no lock: unlink is atomic). */
   delete(key: string, options?: StoreOperationOptions): Promise<void> {
     return this.run('delete', options, async () => {
-      await unlinkIfPresent(keyPaths(this.directory, key).entry);
+      await unlinkIfPresent(this.entryOf(key).paths.entry);
     });
   }
 
   /** Idempotent batch delete with bounded concurrency. */
   deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
     return this.run('deleteMany', options, async () => {
-      await mapConcurrent([...new Set(keys)], this.settings.concurrency, (key) =>
-        unlinkIfPresent(keyPaths(this.directory, key).entry),
-      );
+      const entries = [...new Set(keys)].map((key) => this.entryOf(key).paths.entry);
+      await mapConcurrent(entries, this.settings.concurrency, (entry) => unlinkIfPresent(entry));
     });
   }
 
   /** Atomic compare-and-delete across processes (under the key's lock). Resolves whether it deleted. */
   deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
     return this.run('deleteIfEquals', options, async () => {
-      const keyBytes = encodeKey(key);
-      const paths = keyPaths(this.directory, key);
+      const { keyBytes, paths } = this.entryOf(key);
       return this.withLock(paths, 'deleteIfEquals', options?.signal, async () => {
         const current = await this.files.read(paths, keyBytes);
         if (current.state === 'miss') return false;
@@ -228,7 +229,7 @@ export class FileStore implements Store {
   /**
    * Removes up to `limit` files nobody will read again: expired and corrupt
    * entries, temp files orphaned by crashed writers (at once when the writer was
-   * a process of this host that has exited, else after `staleTempMs`), and
+   * a process of this host that has exited, else after `staleTempAge`), and
    * abandoned locks. Consecutive calls resume where the previous one stopped.
    * Resolves how many files it removed.
    */
@@ -242,17 +243,31 @@ export class FileStore implements Store {
     });
   }
 
-  /** Stops the background prune (waiting for a run in progress). Idempotent; the files stay. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Refuses new calls at once (`StoreClosedError`) and stops the background prune;
+   * resolves once every call in flight, and a prune in progress, has finished.
+   * Idempotent; the files stay.
+   */
+  close(): Promise<void> {
     if (this.pruneTimer !== undefined) clearInterval(this.pruneTimer);
-    await this.backgroundPrune;
+    return this.lifecycle.close(async () => {
+      await this.backgroundPrune;
+    });
+  }
+
+  /**
+   * Where `key` lives and how it is recorded in its file: the one place a key
+   * becomes a path, so every key is checked here before any file is touched.
+   *
+   * @throws {@link InvalidKeyError} for an empty or not well-formed key.
+   */
+  private entryOf(key: string): { readonly keyBytes: Buffer; readonly paths: KeyPaths } {
+    assertStoreKey(key);
+    return { keyBytes: encodeKey(key), paths: keyPaths(this.directory, key) };
   }
 
   private async readOne(key: string): Promise<Uint8Array | undefined> {
-    const keyBytes = encodeKey(key);
-    const paths = keyPaths(this.directory, key);
+    const { keyBytes, paths } = this.entryOf(key);
     const found = await this.files.read(paths, keyBytes);
     if (found.state === 'hit') return found.value;
     if (found.state === 'unusable') {
@@ -273,8 +288,7 @@ export class FileStore implements Store {
    * still rejects that caller at once and drops its delta if not yet applied.
    */
   private async applyIncrements(key: string, seal: () => readonly PendingIncrement[]): Promise<void> {
-    const keyBytes = encodeKey(key);
-    const paths = keyPaths(this.directory, key);
+    const { keyBytes, paths } = this.entryOf(key);
     await this.withLock(paths, 'increment', undefined, async () => {
       const batch = seal();
       if (batch.length === 0) return;
@@ -315,7 +329,7 @@ export class FileStore implements Store {
   }
 
   private pruneInBackground(): void {
-    if (this.backgroundPrune !== undefined || this.closed) return;
+    if (this.backgroundPrune !== undefined || this.lifecycle.closed) return;
     this.backgroundPrune = this.pruner
       .run(this.settings.pruneLimit)
       .catch(this.settings.onBackgroundError)
@@ -325,16 +339,24 @@ export class FileStore implements Store {
   }
 
   /**
-   * Runs one operation: refuses after `close()` or an aborted signal, and wraps
-   * any error that is not already the library's (or the caller's abort reason) in
-   * a {@link StoreError} naming the operation.
+   * Runs one operation: refuses after `close()` (counting it in flight until it
+   * settles otherwise) or an aborted signal, and wraps any error that is not
+   * already the library's (or the caller's abort reason) in a {@link StoreError}
+   * naming the operation.
    */
-  private async run<T>(
+  private run<T>(
     operation: string,
     options: StoreOperationOptions | undefined,
     body: () => Promise<T>,
   ): Promise<T> {
-    if (this.closed) throw new StoreClosedError(DRIVER);
+    return this.lifecycle.run(() => this.attempt(operation, options, body));
+  }
+
+  private async attempt<T>(
+    operation: string,
+    options: StoreOperationOptions | undefined,
+    body: () => Promise<T>,
+  ): Promise<T> {
     const signal = options?.signal;
     signal?.throwIfAborted();
     try {

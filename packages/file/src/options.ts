@@ -1,16 +1,23 @@
 import { resolve } from 'node:path';
-import { ConfigError } from '@cache/core';
+import {
+  assertNoRenamedOptions,
+  ConfigError,
+  type Duration,
+  resolveDurationOption,
+  resolvePrefix,
+} from '@cache/core';
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions {
   /** Directory that holds the cache (created on first write). Relative paths resolve against the current directory. */
   readonly dir: string;
   /**
-   * Namespace of this store's entries (default `'app'`). Each prefix gets its own
-   * folder under `dir`, and `flush()` empties only that folder's entry files. Any
-   * 1–256 character string without control characters.
+   * Namespace of this store's entries, **required**: a directory may be shared by
+   * several processes and services. Each prefix gets its own folder under `dir`,
+   * and `flush()` empties only that folder's entry files. Any well-formed 1–256
+   * character string without control characters.
    */
-  readonly prefix?: string;
+  readonly prefix: string;
   /**
    * `fsync` each entry file before renaming it into place (default `true`), so that
    * after a power loss or kernel crash an entry is the old or the new value, never
@@ -25,25 +32,28 @@ export interface FileStoreOptions {
    * afterwards. A second disk flush per write.
    */
   readonly fsyncDirectory?: boolean;
-  /** How long `add`/`increment`/`deleteIfEquals` wait for a key's lock before a `CacheTimeoutError` (ms, default 15 000). */
-  readonly lockTimeoutMs?: number;
   /**
-   * A lock file older than this (ms, default 10 000) is considered abandoned and
+   * How long `add`/`increment`/`deleteIfEquals` wait for a key's lock before a
+   * `CacheTimeoutError` (ms or a string such as `'15s'`; default 15 s; `0` = do not wait).
+   */
+  readonly lockTimeout?: Duration;
+  /**
+   * A lock file older than this (default 10 s) is considered abandoned and
    * broken. Must exceed the longest time a lock is legitimately held (one read and
    * one write of an entry). Locks of a crashed process on this host are broken at
    * once, whatever their age; a lock file without an owner record (its creator died
    * between creating and writing it) after 2 s, or this, if less.
    */
-  readonly staleLockMs?: number;
-  /** A temp file of another host older than this (ms, default 600 000) is an orphan that `prune` removes. */
-  readonly staleTempMs?: number;
+  readonly staleLockAge?: Duration;
+  /** A temp file of another host older than this (default 10 minutes) is an orphan that `prune` removes. */
+  readonly staleTempAge?: Duration;
   /** Most files `getMany`/`setMany`/`deleteMany`/`flush` work on at once (default 16). */
   readonly concurrency?: number;
   /**
-   * Run `prune()` this often (ms, default 300 000) on an unref'd timer; `0` turns
+   * Run `prune()` this often (default 5 minutes) on an unref'd timer; `0` turns
    * it off. Several processes pruning one directory is safe.
    */
-  readonly pruneIntervalMs?: number;
+  readonly pruneInterval?: Duration;
   /** Most files one `prune()` call removes by default (default 1 000). */
   readonly pruneLimit?: number;
   /** Mode of the files the store creates (default `0o600`: the cache may hold private data). */
@@ -74,14 +84,25 @@ export interface ResolvedFileStoreOptions {
   readonly onBackgroundError: (error: unknown) => void;
 }
 
+const DRIVER = 'FileStore';
 const MAX_PREFIX_LENGTH = 256;
+/** Longest interval a timer can hold (setInterval's 32-bit limit). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Option names that were renamed: passing the old one is a `ConfigError`, never silently ignored. */
+const RENAMED_OPTIONS = {
+  pruneIntervalMs: 'pruneInterval',
+  lockTimeoutMs: 'lockTimeout',
+  staleLockMs: 'staleLockAge',
+  staleTempMs: 'staleTempAge',
+} as const;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is rejected
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**
  * Applies defaults and validates.
  *
- * @throws {@link ConfigError} for a missing `dir`, an unusable `prefix` or an out-of-range number.
+ * @throws {@link ConfigError} for a missing `dir`, a missing or unusable `prefix`, a
+ *   renamed option or an out-of-range number or duration.
  */
 export function resolveFileStoreOptions(options: FileStoreOptions): ResolvedFileStoreOptions {
   if (typeof options !== 'object' || options === null)
@@ -90,26 +111,24 @@ export function resolveFileStoreOptions(options: FileStoreOptions): ResolvedFile
     throw new ConfigError('FileStore option "dir" must be a non-empty path');
   }
   if (options.dir.includes('\0')) throw new ConfigError('FileStore option "dir" must not contain NUL');
-  const prefix = options.prefix ?? 'app';
-  if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > MAX_PREFIX_LENGTH) {
-    throw new ConfigError(
-      `FileStore option "prefix" must be a string of 1 to ${MAX_PREFIX_LENGTH} characters`,
-    );
+  assertNoRenamedOptions(options, RENAMED_OPTIONS, DRIVER);
+  const prefix = resolvePrefix(options.prefix, { driver: DRIVER, required: true });
+  if (prefix.length > MAX_PREFIX_LENGTH) {
+    throw new ConfigError(`FileStore option "prefix" must be 1 to ${MAX_PREFIX_LENGTH} characters long`);
   }
   if (CONTROL_CHARACTERS.test(prefix)) {
     throw new ConfigError('FileStore option "prefix" must not contain control characters');
   }
-  const staleLockMs = integer(options.staleLockMs, 'staleLockMs', 10_000, 1);
   return {
     dir: resolve(options.dir),
     prefix,
     fsync: flag(options.fsync, 'fsync', true),
     fsyncDirectory: flag(options.fsyncDirectory, 'fsyncDirectory', false),
-    lockTimeoutMs: integer(options.lockTimeoutMs, 'lockTimeoutMs', 15_000, 0),
-    staleLockMs,
-    staleTempMs: integer(options.staleTempMs, 'staleTempMs', 600_000, 1),
+    lockTimeoutMs: duration(options.lockTimeout, 'lockTimeout', 15_000, true),
+    staleLockMs: duration(options.staleLockAge, 'staleLockAge', 10_000, false),
+    staleTempMs: duration(options.staleTempAge, 'staleTempAge', 600_000, false),
     concurrency: integer(options.concurrency, 'concurrency', 16, 1),
-    pruneIntervalMs: integer(options.pruneIntervalMs, 'pruneIntervalMs', 300_000, 0),
+    pruneIntervalMs: timerInterval(duration(options.pruneInterval, 'pruneInterval', 300_000, true)),
     pruneLimit: integer(options.pruneLimit, 'pruneLimit', 1_000, 1),
     fileMode: mode(options.fileMode, 'fileMode', 0o600),
     dirMode: mode(options.dirMode, 'dirMode', 0o700),
@@ -123,6 +142,17 @@ function integer(value: number | undefined, name: string, fallback: number, min:
     throw new ConfigError(`FileStore option "${name}" must be an integer ≥ ${min}, got ${String(value)}`);
   }
   return value;
+}
+
+function duration(value: Duration | undefined, name: string, fallback: number, allowZero: boolean): number {
+  return resolveDurationOption(value, `FileStore option "${name}"`, fallback, allowZero);
+}
+
+function timerInterval(ms: number): number {
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(`FileStore option "pruneInterval" must be at most ${MAX_TIMER_MS} ms, got ${ms}`);
+  }
+  return ms;
 }
 
 function flag(value: boolean | undefined, name: string, fallback: boolean): boolean {

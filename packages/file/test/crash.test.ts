@@ -48,9 +48,9 @@ describe('crash safety', () => {
       const store = new FileStore({
         dir,
         prefix,
-        lockTimeoutMs: 2_000,
-        staleLockMs: 500,
-        pruneIntervalMs: 0,
+        lockTimeout: 2_000,
+        staleLockAge: 500,
+        pruneInterval: 0,
       });
       const check = async (): Promise<void> => {
         for (let index = 0; index < KEYS; index++) {
@@ -72,7 +72,7 @@ describe('crash safety', () => {
       expect(counter).toBeGreaterThanOrEqual(finished);
       expect(counter).toBeLessThanOrEqual(finished + 1);
       // A lock the dead writer held is broken at once (its pid is gone); one it was
-      // killed between creating and writing (no owner inside) after staleLockMs. Either
+      // killed between creating and writing (no owner inside) after staleLockAge. Either
       // way every key it locked is usable again well within the 2 s lock timeout.
       expect(await store.increment('counter', 1, 0)).toBe(counter + 1);
       for (let n = 0; n < 4; n++)

@@ -51,7 +51,7 @@ describe('flush', () => {
   });
 
   it('leaves a lock in use alone, so a locked operation is not disturbed', async () => {
-    const store = fixture.open({ lockTimeoutMs: 200 });
+    const store = fixture.open({ lockTimeout: 200 });
     const { lock, folder } = keyPaths(store.directory, 'k');
     await mkdir(folder, { recursive: true });
     await writeFile(lock, JSON.stringify({ host: HOST_TAG, pid: process.pid, token: 'x', at: Date.now() }));
@@ -97,7 +97,7 @@ describe('prune', () => {
     for (const path of [dead, mineInFlight, otherHostFresh, otherHostOld]) await writeFile(path, 'partial');
     await utimes(otherHostOld, MINUTE_AGO(), MINUTE_AGO());
 
-    const pruned = fixture.open({ staleTempMs: 30_000 });
+    const pruned = fixture.open({ staleTempAge: 30_000 });
     expect(await pruned.prune()).toBe(2);
     const left = await fileNames(store.directory);
     expect(left).toContain(`${hash}.entry`);
@@ -107,7 +107,7 @@ describe('prune', () => {
   });
 
   it('removes abandoned locks and lock-breaking guards, and keeps live ones', async () => {
-    const store = fixture.open({ staleLockMs: 30_000 });
+    const store = fixture.open({ staleLockAge: 30_000 });
     const owner = (pid: number, host = HOST_TAG) => JSON.stringify({ host, pid, token: 't', at: 0 });
     const dead = keyPaths(store.directory, 'dead');
     const old = keyPaths(store.directory, 'old');
@@ -137,8 +137,8 @@ describe('prune', () => {
     await expect(store.prune({ limit: 0 })).rejects.toMatchObject({ code: 'CACHE_INVALID_VALUE' });
   });
 
-  it('runs in the background when pruneIntervalMs is set, and stops on close', async () => {
-    const store = fixture.open({ pruneIntervalMs: 20 });
+  it('runs in the background when pruneInterval is set, and stops on close', async () => {
+    const store = fixture.open({ pruneInterval: 20 });
     await store.set('short', bytes('x'), 1);
     await store.set('kept', bytes('x'), 0);
     // Never read again: only the background prune can remove it.

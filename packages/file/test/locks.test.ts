@@ -29,7 +29,7 @@ describe('cross-process key locks', () => {
   }
 
   it('times out with a CacheTimeoutError while a live process holds the lock', async () => {
-    const store = fixture.open({ lockTimeoutMs: 150 });
+    const store = fixture.open({ lockTimeout: 150 });
     const paths = await plantLock(store, 'k', owner(process.pid));
     const started = performance.now();
     const error = await store.add('k', bytes('v'), 0).catch((caught: unknown) => caught);
@@ -42,7 +42,7 @@ describe('cross-process key locks', () => {
   });
 
   it('breaks at once the lock of a local process that has exited', async () => {
-    const store = fixture.open({ lockTimeoutMs: 5_000 });
+    const store = fixture.open({ lockTimeout: 5_000 });
     const paths = await plantLock(store, 'k', owner(deadPid()));
     const started = performance.now();
     expect(await store.increment('k', 1, 0)).toBe(1);
@@ -51,8 +51,8 @@ describe('cross-process key locks', () => {
     await eventually(async () => !(await exists(paths.lock)));
   });
 
-  it('breaks a lock of another host once it is older than staleLockMs', async () => {
-    const store = fixture.open({ staleLockMs: 300, lockTimeoutMs: 5_000 });
+  it('breaks a lock of another host once it is older than staleLockAge', async () => {
+    const store = fixture.open({ staleLockAge: 300, lockTimeout: 5_000 });
     await plantLock(store, 'k', owner(1, 'eeeeeeee'));
     const started = performance.now();
     expect(await store.add('k', bytes('v'), 0)).toBe(true);
@@ -60,7 +60,7 @@ describe('cross-process key locks', () => {
   });
 
   it('breaks a lock without an owner record (creator died before writing it) after a short grace', async () => {
-    const store = fixture.open({ staleLockMs: 60_000, lockTimeoutMs: 300 });
+    const store = fixture.open({ staleLockAge: 60_000, lockTimeout: 300 });
     const threeSecondsAgo = new Date(Date.now() - 3_000);
     const empty = await plantLock(store, 'empty', '');
     await utimes(empty.lock, threeSecondsAgo, threeSecondsAgo);
@@ -69,14 +69,14 @@ describe('cross-process key locks', () => {
 
     expect(await store.deleteIfEquals('empty', bytes('v'))).toBe(false);
     expect(await exists(empty.lock)).toBe(false);
-    // Same age, but owned by another host's process: only staleLockMs may break it.
+    // Same age, but owned by another host's process: only staleLockAge may break it.
     await expect(store.deleteIfEquals('owned', bytes('v'))).rejects.toBeInstanceOf(CacheTimeoutError);
     expect(await exists(owned.lock)).toBe(true);
   });
 
   it('lets many waiters race to break one abandoned lock without losing an update', async () => {
     await plantLock(fixture.open(), 'n', owner(deadPid()));
-    const stores = Array.from({ length: 4 }, () => fixture.open({ lockTimeoutMs: 5_000 }));
+    const stores = Array.from({ length: 4 }, () => fixture.open({ lockTimeout: 5_000 }));
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) => stores[i % stores.length]!.increment('n', 1, 0)),
     );
@@ -84,7 +84,7 @@ describe('cross-process key locks', () => {
   });
 
   it('stops waiting when the signal aborts, and the key stays usable', async () => {
-    const store = fixture.open({ lockTimeoutMs: 10_000 });
+    const store = fixture.open({ lockTimeout: 10_000 });
     const paths = await plantLock(store, 'k', owner(process.pid));
     const controller = new AbortController();
     const reason = new Error('caller gave up');

@@ -45,7 +45,7 @@ describe('several processes sharing one directory', () => {
     expect(sorted.at(-1)).toBe(total);
     expect(new Set(returned).size).toBe(total);
 
-    const store = new FileStore({ dir, prefix: 'multi', pruneIntervalMs: 0 });
+    const store = new FileStore({ dir, prefix: 'multi', pruneInterval: 0 });
     expect(Buffer.from((await store.get('counter'))!).toString()).toBe(String(total));
     await store.close();
   }, 60_000);
@@ -63,7 +63,7 @@ describe('several processes sharing one directory', () => {
     const winners = (await Promise.all(mine.map((child) => child.result<string[]>()))).flat();
 
     expect(winners).toHaveLength(1);
-    const store = new FileStore({ dir, prefix: 'multi', pruneIntervalMs: 0 });
+    const store = new FileStore({ dir, prefix: 'multi', pruneInterval: 0 });
     expect(Buffer.from((await store.get('once'))!).toString()).toBe(winners[0]);
     await store.close();
   }, 60_000);

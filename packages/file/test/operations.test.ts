@@ -40,7 +40,7 @@ describe('increment', () => {
   });
 
   it('drops the delta of a caller that aborts while its batch waits for the lock', async () => {
-    const store = fixture.open({ lockTimeoutMs: 10_000 });
+    const store = fixture.open({ lockTimeout: 10_000 });
     const paths = keyPaths(store.directory, 'n');
     await mkdir(paths.folder, { recursive: true });
     await writeFile(
@@ -128,7 +128,7 @@ describe('lifecycle and errors', () => {
   it('wraps filesystem failures in StoreError with the cause', async () => {
     const file = join(fixture.dir(), 'a-file');
     await writeFile(file, 'not a directory');
-    const store = new FileStore({ dir: file, pruneIntervalMs: 0 });
+    const store = new FileStore({ dir: file, prefix: 'p', pruneInterval: 0 });
     const error = await store.set('k', bytes('v'), 0).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: 'CACHE_STORE_ERROR', driver: 'file', operation: 'set' });

@@ -1,9 +1,12 @@
-import memjs, { type Client, type Response, type Server } from 'memjs';
+import { DeadlineQueue } from '@cache/core';
+import memjs, { type Client, type Server } from 'memjs';
+import { type Reply, ResponseRouter } from './response-router.js';
 
 /**
  * The memcached binary-protocol commands this store needs, spoken over memjs's
- * connections (`Client#server` for key hashing, `Server#onResponse/onError/write`
- * for transport, SASL and timeouts).
+ * connections (`Client#server` for key hashing, `Server#write` for transport, SASL
+ * and timeouts); responses are parsed and routed by `ResponseRouter`, which takes
+ * over `Server#responseHandler` and passes memjs everything that is not the store's.
  *
  * memjs 1.3's own command methods cannot carry a CAS value, never return one,
  * have no multi-get, parse `incr` results wrongly above 2^32 and resend failed
@@ -64,6 +67,8 @@ export class MemcachedStatusError extends Error {
   constructor(
     command: string,
     readonly status: number,
+    /** Bytes of the item the server refused, for `valueTooLarge`. */
+    readonly size?: number,
   ) {
     super(`memcached ${command}: ${STATUS_TEXT[status] ?? 'status'} (0x${status.toString(16)})`);
     this.name = 'MemcachedStatusError';
@@ -118,19 +123,41 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-function itemOf(response: Response): Item {
-  return {
-    value: response.val,
-    flags: response.extras.byteLength >= 4 ? response.extras.readUInt32BE(0) : 0,
-    // Copied: eight bytes, and the caller may hold on to it across requests.
-    cas: Buffer.from(response.header.cas),
-  };
+function itemOf(reply: Reply): Item {
+  return { value: reply.value, flags: reply.flags, cas: reply.cas };
+}
+
+function parseGet(response: Reply): Item | undefined {
+  const status = response.status;
+  if (status === STATUS.ok) return itemOf(response);
+  if (status === STATUS.keyNotFound) return undefined;
+  throw new MemcachedStatusError('get', status);
+}
+
+function parseDelete(response: Reply): number {
+  const status = response.status;
+  if (status === STATUS.ok || status === STATUS.keyNotFound || status === STATUS.keyExists) return status;
+  throw new MemcachedStatusError('delete', status);
+}
+
+function parseIncrement(response: Reply): bigint {
+  const status = response.status;
+  if (status !== STATUS.ok) throw new MemcachedStatusError('increment', status);
+  return response.value.readBigUInt64BE(0);
 }
 
 /** Binary-protocol commands over a memjs client. Keys are ASCII strings. */
 export class BinaryProtocol {
   private readonly outbox = new Map<Server, { buffers: Buffer[]; responses: number }>();
   private flushScheduled = false;
+  /** Callbacks of {@link BinaryProtocol.afterFlush}, run by the next flush. */
+  private readonly flushed: (() => void)[] = [];
+  /**
+   * Every request gets the same deadline, so one FIFO with one timer serves them
+   * all (no `setTimeout`/`clearTimeout` pair per request).
+   */
+  private readonly deadlines: DeadlineQueue;
+  private readonly router: ResponseRouter;
 
   /**
    * @param client - the memjs client (transport only)
@@ -142,7 +169,10 @@ export class BinaryProtocol {
   constructor(
     private readonly client: Client,
     private readonly deadlineMs: number,
-  ) {}
+  ) {
+    this.deadlines = new DeadlineQueue(deadlineMs);
+    this.router = new ResponseRouter(client, deadlineMs);
+  }
 
   /** The server memjs hashes `key` to, or `undefined` when none is available. */
   serverFor(key: string): Server | undefined {
@@ -153,9 +183,23 @@ export class BinaryProtocol {
     return new Error(`no response from memcached within ${this.deadlineMs} ms`);
   }
 
+  /**
+   * A request's opaque: memjs's sequence, shared with memjs's own requests on the
+   * client, as an unsigned 32-bit number. (memjs wraps it with `&= 0xffffffff`, which
+   * turns negative after 2³¹ requests: a few hours at full load. The protocol field
+   * is unsigned, so a negative one would no longer even encode.) Never 0, which
+   * memjs's SASL requests use.
+   */
   private nextOpaque(): number {
     this.client.incrSeq();
-    return this.client.seq;
+    const opaque = this.client.seq >>> 0;
+    return opaque === 0 ? this.nextOpaque() : opaque;
+  }
+
+  /** A request's deadline passed: stop waiting for it, and say so. */
+  private expired(server: Server, opaque: number): Error {
+    this.router.forget(server, opaque);
+    return this.timeoutError();
   }
 
   /**
@@ -177,6 +221,15 @@ export class BinaryProtocol {
     }
   }
 
+  /**
+   * Runs `callback` once everything queued so far has been written to the socket
+   * (at once when nothing is queued).
+   */
+  afterFlush(callback: () => void): void {
+    if (this.flushScheduled) this.flushed.push(callback);
+    else callback();
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     for (const [server, { buffers, responses }] of this.outbox) {
@@ -188,95 +241,116 @@ export class BinaryProtocol {
       }
     }
     this.outbox.clear();
+    if (this.flushed.length > 0) for (const callback of this.flushed.splice(0)) callback();
   }
 
-  private perform(
+  /**
+   * Sends one request and resolves `parse(response)` (a throw of `parse` rejects).
+   * Parsing inside memjs's response callback, rather than in a `.then`, saves a
+   * promise and a microtask per request.
+   */
+  private perform<R>(
     opcode: number,
     key: string,
     extras: Buffer,
     value: Uint8Array | undefined,
-    cas?: Buffer,
-  ): Promise<Response> {
+    cas: Buffer | undefined,
+    parse: (response: Reply) => R,
+  ): Promise<R> {
     const server = this.serverFor(key);
     if (server === undefined) return Promise.reject(new Error('No servers available'));
     const opaque = this.nextOpaque();
     const request = encodeRequest(opcode, key, extras, value, opaque, cas);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.timeoutError()), this.deadlineMs);
-      server.onResponse(opaque, (response) => {
-        clearTimeout(timer);
-        resolve(response);
-      });
-      server.onError(opaque, (error: unknown) => {
-        clearTimeout(timer);
-        reject(toError(error));
+    const response = new Promise<R>((resolve, reject) => {
+      this.router.expect(server, opaque, {
+        reply: (answer) => {
+          try {
+            resolve(parse(answer));
+          } catch (error) {
+            reject(error);
+          }
+          return true;
+        },
+        fail: (error) => reject(toError(error)),
       });
       this.send(server, request, 1);
     });
+    return this.deadlines.track(response, () => this.expired(server, opaque));
   }
 
   /** GET: the item with its CAS unique, or `undefined` when absent. */
-  async get(key: string): Promise<Item | undefined> {
-    const response = await this.perform(OPCODE.get, key, NO_EXTRAS, undefined);
-    const status = response.header.status;
-    if (status === STATUS.ok) return itemOf(response);
-    if (status === STATUS.keyNotFound) return undefined;
-    throw new MemcachedStatusError('get', status);
+  get(key: string): Promise<Item | undefined> {
+    return this.perform(OPCODE.get, key, NO_EXTRAS, undefined, undefined, parseGet);
   }
 
   /**
-   * SET / ADD / REPLACE, with a CAS unique for compare-and-swap. Resolves the
-   * status: `ok`, or `keyExists` / `keyNotFound` / `notStored` when the condition
-   * failed. Other statuses reject with {@link MemcachedStatusError}.
+   * GET, resolving `read(item)` (or `read(undefined)` when absent) from inside the
+   * response callback: one promise per request for a caller that maps the item.
    */
-  async store(
+  read<R>(key: string, read: (item: Item | undefined) => R): Promise<R> {
+    return this.perform(OPCODE.get, key, NO_EXTRAS, undefined, undefined, (response) => {
+      const status = response.status;
+      // The reply itself serves as the item: no object, and no CAS copy unless asked for.
+      if (status === STATUS.ok) return read(response);
+      if (status === STATUS.keyNotFound) return read(undefined);
+      throw new MemcachedStatusError('get', status);
+    });
+  }
+
+  /**
+   * SET / ADD / REPLACE, with a CAS unique for compare-and-swap. Resolves
+   * `map(status)` (the status by default): `ok`, or `keyExists` / `keyNotFound` /
+   * `notStored` when the condition failed. Other statuses reject with
+   * {@link MemcachedStatusError}.
+   */
+  store<R = number>(
     command: StoreCommand,
     key: string,
     value: Uint8Array,
     flags: number,
     exptime: number,
     cas?: Buffer,
-  ): Promise<number> {
+    map?: (status: number) => R,
+  ): Promise<R> {
     const extras = Buffer.allocUnsafe(8);
     extras.writeUInt32BE(flags, 0);
     extras.writeUInt32BE(exptime, 4);
-    const response = await this.perform(OPCODE[command], key, extras, value, cas);
-    const status = response.header.status;
-    if (
-      status === STATUS.ok ||
-      status === STATUS.keyExists ||
-      status === STATUS.keyNotFound ||
-      status === STATUS.notStored
-    ) {
-      return status;
-    }
-    throw new MemcachedStatusError(command, status);
+    return this.perform(OPCODE[command], key, extras, value, cas, (response) => {
+      const status = response.status;
+      if (
+        status === STATUS.ok ||
+        status === STATUS.keyExists ||
+        status === STATUS.keyNotFound ||
+        status === STATUS.notStored
+      ) {
+        return map === undefined ? (status as R) : map(status);
+      }
+      throw new MemcachedStatusError(command, status, value.byteLength);
+    });
   }
 
   /**
    * DELETE, only when the item's CAS unique still equals `cas` if one is given.
-   * Resolves `ok`, `keyNotFound` or `keyExists` (CAS mismatch).
+   * Resolves `map(status)` (the status by default): `ok`, `keyNotFound` or
+   * `keyExists` (CAS mismatch).
    */
-  async delete(key: string, cas?: Buffer): Promise<number> {
-    const response = await this.perform(OPCODE.delete, key, NO_EXTRAS, undefined, cas);
-    const status = response.header.status;
-    if (status === STATUS.ok || status === STATUS.keyNotFound || status === STATUS.keyExists) return status;
-    throw new MemcachedStatusError('delete', status);
+  delete<R = number>(key: string, cas?: Buffer, map?: (status: number) => R): Promise<R> {
+    return this.perform(OPCODE.delete, key, NO_EXTRAS, undefined, cas, (response) => {
+      const status = parseDelete(response);
+      return map === undefined ? (status as R) : map(status);
+    });
   }
 
   /**
    * INCREMENT by `delta`, creating the item as `initial` (with `exptime`) when
    * missing. Resolves the new value (unsigned 64-bit, exact).
    */
-  async increment(key: string, delta: bigint, initial: bigint, exptime: number): Promise<bigint> {
+  increment(key: string, delta: bigint, initial: bigint, exptime: number): Promise<bigint> {
     const extras = Buffer.allocUnsafe(20);
     extras.writeBigUInt64BE(delta, 0);
     extras.writeBigUInt64BE(initial, 8);
     extras.writeUInt32BE(exptime, 16);
-    const response = await this.perform(OPCODE.increment, key, extras, undefined);
-    const status = response.header.status;
-    if (status !== STATUS.ok) throw new MemcachedStatusError('increment', status);
-    return response.val.readBigUInt64BE(0);
+    return this.perform(OPCODE.increment, key, extras, undefined, undefined, parseIncrement);
   }
 
   /**
@@ -304,31 +378,25 @@ export class BinaryProtocol {
       encodeRequest(OPCODE.getkq, key, NO_EXTRAS, undefined, opaque, undefined),
     );
     parts.push(encodeRequest(OPCODE.noop, '', NO_EXTRAS, undefined, opaque, undefined));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.timeoutError()), this.deadlineMs);
+    const done = new Promise<void>((resolve, reject) => {
       let failure: Error | undefined;
-      // memjs keeps a "quiet" handler registered until a response with an empty
-      // body arrives: every GETKQ hit has a body (flags, key), the closing NOOP none.
-      const onResponse = Object.assign(
-        (response: Response): void => {
-          if (response.header.opcode === OPCODE.noop) {
-            clearTimeout(timer);
+      // Quiet GETKQs answer hits only; the closing NOOP (empty body) ends the request.
+      this.router.expect(server, opaque, {
+        reply: (response) => {
+          if (response.opcode === OPCODE.noop) {
             if (failure !== undefined) reject(failure);
             else resolve();
-            return;
+            return true;
           }
-          const status = response.header.status;
-          if (status === STATUS.ok) found.set(response.key.toString('latin1'), itemOf(response));
+          const status = response.status;
+          if (status === STATUS.ok) found.set(response.key, itemOf(response));
           else if (status !== STATUS.keyNotFound) failure ??= new MemcachedStatusError('getMulti', status);
+          return false;
         },
-        { quiet: true },
-      );
-      server.onResponse(opaque, onResponse);
-      server.onError(opaque, (error: unknown) => {
-        clearTimeout(timer);
-        reject(toError(error));
+        fail: (error) => reject(toError(error)),
       });
       this.send(server, Buffer.concat(parts), 1);
     });
+    return this.deadlines.track(done, () => this.expired(server, opaque));
   }
 }

@@ -6,9 +6,11 @@
  * @packageDocumentation
  */
 export { MemcachedStore } from './memcached-store.js';
+export { SUPPORTED_MEMJS_RANGE } from './memjs-client.js';
 export {
   DEFAULT_MAX_CAS_ATTEMPTS,
   DEFAULT_MAX_ITEM_BYTES,
+  DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_MEMCACHED_SERVERS,
   DEFAULT_TIMEOUT_MS,
   ITEM_OVERHEAD_RESERVE,

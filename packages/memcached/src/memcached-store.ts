@@ -1,51 +1,33 @@
 import {
   addCounter,
+  assertStoreKey,
   bytesEqual,
-  CacheError,
   ConflictError,
-  CorruptPayloadError,
   decodeCounter,
   encodeCounter,
-  InvalidTtlError,
   InvalidValueError,
   type Store,
   type StoreCapabilities,
-  StoreClosedError,
   type StoreEntry,
-  StoreError,
+  StoreLifecycle,
   type StoreOperationOptions,
-  ValueTooLargeError,
 } from '@cache/core';
-import memjs, { type Client } from 'memjs';
-import {
-  BinaryProtocol,
-  type Item,
-  MemcachedStatusError,
-  STATUS,
-  type StoreCommand,
-} from './binary-protocol.js';
-import {
-  decodeEnvelope,
-  type Envelope,
-  ENVELOPE_ITEM_FLAGS,
-  encodeEnvelope,
-  envelopeOverhead,
-} from './envelope.js';
+import type { Client } from 'memjs';
+import { BinaryProtocol, STATUS, type StoreCommand } from './binary-protocol.js';
+import { ENVELOPE_ITEM_FLAGS, encodeEnvelope } from './envelope.js';
 import { expiresAtFor, memcachedExptime } from './expiry.js';
 import { type IncrementOutcome, IncrementCombiner, type PendingIncrement } from './increment-combiner.js';
-import { MAX_KEY_BYTES, ownsEnvelope, toWireKey, type WireKey } from './key-mapping.js';
+import { assertTtl, assertWritable, liveEnvelope } from './items.js';
+import { copyOf, failureOf, type MappedOperation, toVoid, unchanged } from './results.js';
+import { toWireKey, type WireKey } from './key-mapping.js';
+import { assertSupportedClient, createOwnedClient } from './memjs-client.js';
 import { NamespaceGeneration } from './namespace-generation.js';
-import { ITEM_OVERHEAD_RESERVE, type MemcachedStoreOptions, resolveOptions } from './options.js';
+import { type MemcachedStoreOptions, resolveOptions } from './options.js';
 
 const DRIVER = 'memcached';
 
-/** Bytes memcached spends per item besides key and value (item header, CAS, suffix), rounded up. */
-const SERVER_ITEM_HEADER_BYTES = 64;
-
 /** Longest pause between two lost compare-and-swap races, in ms. */
 const MAX_BACKOFF_MS = 20;
-
-const SILENT_LOGGER = { log(): void {} };
 
 /**
  * A {@link Store} on memcached (memjs), one server or several.
@@ -72,7 +54,7 @@ export class MemcachedStore implements Store {
   readonly name = DRIVER;
   /**
    * Shared, not durable, millisecond-precise reads (`ttlResolutionMs: 1`: the
-   * exact expiry travels in the value), values up to `maxItemBytes - 16 KiB`.
+   * exact expiry travels in the value), values up to `maxValueBytes`.
    */
   readonly capabilities: StoreCapabilities;
   /** The key prefix. */
@@ -84,65 +66,68 @@ export class MemcachedStore implements Store {
   private readonly protocol: BinaryProtocol;
   private readonly generation: NamespaceGeneration;
   private readonly increments: IncrementCombiner;
+  private readonly maxValueBytes: number;
   private readonly maxItemBytes: number;
   private readonly maxCasAttempts: number;
-  private closed = false;
+  private readonly lifecycle = new StoreLifecycle(DRIVER);
+  /** Failure mappers of the hot paths, built once so that a call allocates none. */
+  private readonly errors: Readonly<Record<MappedOperation, (error: unknown) => unknown>> = {
+    get: (error) => this.failure('get', error, undefined, undefined),
+    delete: (error) => this.failure('delete', error, undefined, undefined),
+  };
 
   /**
-   * @param options - see {@link MemcachedStoreOptions}
-   * @throws `ConfigError` for invalid options
+   * @param options - see {@link MemcachedStoreOptions}; `prefix` is required
+   * @throws `ConfigError` for invalid or renamed options, and for a memjs whose
+   *   internals this store does not support
    */
-  constructor(options: MemcachedStoreOptions = {}) {
+  constructor(options: MemcachedStoreOptions) {
     const resolved = resolveOptions(options);
     this.prefix = resolved.prefix;
+    this.maxValueBytes = resolved.maxValueBytes;
     this.maxItemBytes = resolved.maxItemBytes;
     this.maxCasAttempts = resolved.maxCasAttempts;
     this.capabilities = Object.freeze({
       shared: true,
       durable: false,
       ttlResolutionMs: 1,
-      maxValueBytes: resolved.maxItemBytes - ITEM_OVERHEAD_RESERVE,
+      maxValueBytes: resolved.maxValueBytes,
     });
-    if (resolved.client !== undefined) {
-      this.client = resolved.client;
-      this.ownsClient = false;
-    } else {
-      const seconds = resolved.timeoutMs / 1000;
-      this.client = memjs.Client.create(resolved.servers.join(','), {
-        logger: SILENT_LOGGER,
-        timeout: seconds,
-        conntimeout: seconds,
-        keepAlive: true,
-        ...resolved.clientOptions,
-        // The store never goes through memjs's retrying `perform`; these only keep
-        // direct use of `store.client` from resending requests or moving keys.
-        retries: 1,
-        failover: false,
-      });
-      this.ownsClient = true;
+    this.ownsClient = resolved.client === undefined;
+    this.client = resolved.client ?? createOwnedClient(resolved);
+    try {
+      assertSupportedClient(this.client);
+    } catch (error) {
+      if (this.ownsClient) this.client.close();
+      throw error;
     }
     this.protocol = new BinaryProtocol(this.client, resolved.timeoutMs);
     this.generation = new NamespaceGeneration(this.protocol, this.prefix, this.maxCasAttempts);
     this.increments = new IncrementCombiner((key, batch) =>
-      this.generation.run((namespace) => this.applyIncrements(namespace, key, batch)),
+      this.generation.run((namespace) => this.applyIncrements(namespace, key, batch), unchanged),
     );
   }
 
   /** The value, or `undefined` when absent or expired (to the millisecond). */
   get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
-    return this.guard('get', options, () =>
-      this.generation.run(async (namespace) => {
+    // The hot path: no `async` frame; the item is checked inside the response callback.
+    return this.lifecycle.run(() => {
+      options?.signal?.throwIfAborted();
+      assertStoreKey(key);
+      return this.generation.run((namespace) => {
         const wire = toWireKey(namespace, key);
-        const item = await this.protocol.get(wire.key);
-        const live = item && this.liveEnvelope(key, wire, item, Date.now());
-        return live && new Uint8Array(live.value);
-      }),
-    );
+        return this.protocol.read(wire.key, (item) => {
+          const live = item && liveEnvelope(key, wire, item, Date.now());
+          return live && copyOf(live.value);
+        });
+      }, this.errors.get);
+    });
   }
 
   /** Values in the order of `keys`: one pipelined round trip per server. */
   getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
     return this.guard('getMany', options, async () => {
+      for (const key of keys) assertStoreKey(key);
       if (keys.length === 0) return [];
       return this.generation.run(async (namespace) => {
         const wires = keys.map((key) => toWireKey(namespace, key));
@@ -150,31 +135,40 @@ export class MemcachedStore implements Store {
         const now = Date.now();
         return wires.map((wire, i) => {
           const item = found.get(wire.key);
-          const live = item && this.liveEnvelope(keys[i] as string, wire, item, now);
-          return live && new Uint8Array(live.value);
+          const live = item && liveEnvelope(keys[i] as string, wire, item, now);
+          return live && copyOf(live.value);
         });
-      });
+      }, unchanged);
     });
   }
 
   /** Upsert. */
   set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
-    return this.guard('set', options, async () => {
-      this.assertWritable(key, value, ttl);
-      await this.generation.run((namespace) => this.write('set', toWireKey(namespace, key), key, value, ttl));
+    return this.lifecycle.run(() => {
+      options?.signal?.throwIfAborted();
+      assertWritable(key, value, ttl, this.maxValueBytes, this.maxItemBytes);
+      return this.generation.run(
+        (namespace) => this.write('set', toWireKey(namespace, key), value, ttl, undefined, toVoid),
+        (error) => this.failure('set', error, key, undefined),
+      );
     });
   }
 
   /** Batch upsert: every write pipelined at once. */
   setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
     return this.guard('setMany', options, async () => {
-      for (const entry of entries) this.assertWritable(entry.key, entry.value, entry.ttl);
+      for (const entry of entries)
+        assertWritable(entry.key, entry.value, entry.ttl, this.maxValueBytes, this.maxItemBytes);
       if (entries.length === 0) return;
       await this.generation.run(async (namespace) => {
         await Promise.all(
-          entries.map((e) => this.write('set', toWireKey(namespace, e.key), e.key, e.value, e.ttl)),
+          entries.map((e) =>
+            this.write('set', toWireKey(namespace, e.key), e.value, e.ttl).catch((error: unknown) => {
+              throw this.failure('setMany', error, e.key, options?.signal);
+            }),
+          ),
         );
-      });
+      }, unchanged);
     });
   }
 
@@ -183,12 +177,18 @@ export class MemcachedStore implements Store {
    * (it expires on whole seconds) counts as absent and is replaced by CAS.
    */
   add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
-    return this.guard('add', options, async () => {
-      this.assertWritable(key, value, ttl);
-      return this.generation.run((namespace) =>
-        this.addIn(toWireKey(namespace, key), key, value, ttl, options),
-      );
-    });
+    return this.guard(
+      'add',
+      options,
+      async () => {
+        assertWritable(key, value, ttl, this.maxValueBytes, this.maxItemBytes);
+        return this.generation.run(
+          (namespace) => this.addIn(toWireKey(namespace, key), key, value, ttl, options),
+          unchanged,
+        );
+      },
+      key,
+    );
   }
 
   /**
@@ -197,31 +197,41 @@ export class MemcachedStore implements Store {
    * the exact expiry). A missing or expired key starts at 0.
    */
   increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
-    return this.guard('increment', options, async () => {
-      if (!Number.isSafeInteger(delta)) {
-        throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
-      }
-      assertTtl(ttl);
-      return this.increments.submit(key, delta, ttl, options?.signal);
-    });
+    return this.guard(
+      'increment',
+      options,
+      async () => {
+        assertStoreKey(key);
+        if (!Number.isSafeInteger(delta)) {
+          throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
+        }
+        assertTtl(ttl);
+        return this.increments.submit(key, delta, ttl, options?.signal);
+      },
+      key,
+    );
   }
 
   /** Idempotent delete. */
   delete(key: string, options?: StoreOperationOptions): Promise<void> {
-    return this.guard('delete', options, async () => {
-      await this.generation.run(async (namespace) => {
-        await this.protocol.delete(toWireKey(namespace, key).key);
-      });
+    return this.lifecycle.run(() => {
+      options?.signal?.throwIfAborted();
+      assertStoreKey(key);
+      return this.generation.run(
+        (namespace) => this.protocol.delete(toWireKey(namespace, key).key, undefined, toVoid),
+        this.errors.delete,
+      );
     });
   }
 
   /** Idempotent batch delete, pipelined. */
   deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
     return this.guard('deleteMany', options, async () => {
+      for (const key of keys) assertStoreKey(key);
       if (keys.length === 0) return;
       await this.generation.run(async (namespace) => {
         await Promise.all(keys.map((key) => this.protocol.delete(toWireKey(namespace, key).key)));
-      });
+      }, unchanged);
     });
   }
 
@@ -230,12 +240,13 @@ export class MemcachedStore implements Store {
    * with that CAS unique, so a value written by anyone in between is never deleted.
    */
   deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
-    return this.guard('deleteIfEquals', options, () =>
-      this.generation.run(async (namespace) => {
+    return this.guard('deleteIfEquals', options, () => {
+      assertStoreKey(key);
+      return this.generation.run(async (namespace) => {
         const wire = toWireKey(namespace, key);
         for (let attempt = 1; ; attempt++) {
           const item = await this.protocol.get(wire.key);
-          const live = item && this.liveEnvelope(key, wire, item, Date.now());
+          const live = item && liveEnvelope(key, wire, item, Date.now());
           if (item === undefined || live === undefined || !bytesEqual(live.value, expected)) return false;
           const status = await this.protocol.delete(wire.key, item.cas);
           if (status === STATUS.ok) return true;
@@ -243,8 +254,8 @@ export class MemcachedStore implements Store {
           // keyExists: the item changed since we read it; compare again.
           await this.afterLostRace(key, attempt, options);
         }
-      }),
-    );
+      }, unchanged);
+    });
   }
 
   /**
@@ -255,81 +266,77 @@ export class MemcachedStore implements Store {
     return this.guard('flush', options, () => this.generation.bump());
   }
 
-  /** Closes the client if the store created it; an injected client stays open. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.ownsClient) this.client.close();
+  /**
+   * Refuses new calls at once (`StoreClosedError`), resolves once every call in
+   * flight has settled, then closes the client if the store created it; an
+   * injected client stays open. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.lifecycle.close(() => {
+      if (this.ownsClient) this.client.close();
+    });
   }
 
-  private async guard<T>(
+  /**
+   * Runs one call: `StoreClosedError` after `close()`, counted in flight until it
+   * settles, backend failures wrapped in `StoreError`.
+   */
+  private guard<T>(
     operation: string,
     options: StoreOperationOptions | undefined,
     body: () => Promise<T>,
+    key?: string,
   ): Promise<T> {
-    if (this.closed) throw new StoreClosedError(DRIVER);
+    return this.lifecycle.run(() => this.attempt(operation, options, body, key));
+  }
+
+  private async attempt<T>(
+    operation: string,
+    options: StoreOperationOptions | undefined,
+    body: () => Promise<T>,
+    key: string | undefined,
+  ): Promise<T> {
     options?.signal?.throwIfAborted();
     try {
       return await body();
     } catch (error) {
-      if (error instanceof CacheError || error === options?.signal?.reason) throw error;
-      throw new StoreError(DRIVER, operation, error);
+      throw this.failure(operation, error, key, options?.signal);
     }
+  }
+
+  /** What a failed call rejects with (see {@link failureOf}). */
+  private failure(
+    operation: string,
+    error: unknown,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+  ): unknown {
+    return failureOf(operation, error, key, signal, this.maxValueBytes);
   }
 
   /**
-   * Checks a value before any network call: the advertised cap, and the whole
-   * item for keys so long that their stored original key no longer fits the reserve.
+   * One SET/ADD/REPLACE of `value` wrapped in its envelope; resolves `map(status)`
+   * (the status by default).
    */
-  private assertWritable(key: string, value: Uint8Array, ttl: number): void {
-    assertTtl(ttl);
-    const limit = this.capabilities.maxValueBytes as number;
-    if (value.byteLength > limit) throw new ValueTooLargeError(key, value.byteLength, limit);
-    const item =
-      SERVER_ITEM_HEADER_BYTES + MAX_KEY_BYTES + envelopeOverhead(2 * key.length) + value.byteLength;
-    if (item > this.maxItemBytes) throw new ValueTooLargeError(key, item, this.maxItemBytes);
-  }
-
-  /** The envelope of a live item owned by `wire`, or `undefined` (expired, or a hash collision). */
-  private liveEnvelope(key: string, wire: WireKey, item: Item, now: number): Envelope | undefined {
-    if (item.flags !== ENVELOPE_ITEM_FLAGS) {
-      throw new CorruptPayloadError(
-        `memcached item for key "${key.slice(0, 80)}" was not written by this store (flags 0x${item.flags.toString(16)})`,
-      );
-    }
-    const envelope = decodeEnvelope(item.value);
-    if (!ownsEnvelope(wire, envelope.originalKey)) return undefined;
-    if (envelope.expiresAt !== undefined && envelope.expiresAt <= now) return undefined;
-    return envelope;
-  }
-
-  /** One SET/ADD/REPLACE of `value` wrapped in its envelope; resolves the status. */
-  private async write(
+  private write<R = number>(
     command: StoreCommand,
     wire: WireKey,
-    key: string,
     value: Uint8Array,
     ttl: number,
     cas?: Buffer,
-  ): Promise<number> {
+    map?: (status: number) => R,
+  ): Promise<R> {
     const now = Date.now();
     const bytes = encodeEnvelope(value, expiresAtFor(ttl, now), wire.original);
-    try {
-      return await this.protocol.store(
-        command,
-        wire.key,
-        bytes,
-        ENVELOPE_ITEM_FLAGS,
-        memcachedExptime(ttl, now),
-        cas,
-      );
-    } catch (error) {
-      // The server's item size limit (-I) is smaller than `maxItemBytes` says.
-      if (error instanceof MemcachedStatusError && error.status === STATUS.valueTooLarge) {
-        throw new ValueTooLargeError(key, bytes.byteLength, this.capabilities.maxValueBytes as number);
-      }
-      throw error;
-    }
+    return this.protocol.store(
+      command,
+      wire.key,
+      bytes,
+      ENVELOPE_ITEM_FLAGS,
+      memcachedExptime(ttl, now),
+      cas,
+      map,
+    );
   }
 
   private async addIn(
@@ -340,13 +347,13 @@ export class MemcachedStore implements Store {
     options: StoreOperationOptions | undefined,
   ): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      if ((await this.write('add', wire, key, value, ttl)) === STATUS.ok) return true;
+      if ((await this.write('add', wire, value, ttl)) === STATUS.ok) return true;
       const existing = await this.protocol.get(wire.key);
       if (existing !== undefined) {
-        if (this.liveEnvelope(key, wire, existing, Date.now()) !== undefined) return false;
+        if (liveEnvelope(key, wire, existing, Date.now()) !== undefined) return false;
         // Expired to the millisecond but still held by memcached: replace it, unless
         // someone else wrote it since we read it.
-        if ((await this.write('set', wire, key, value, ttl, existing.cas)) === STATUS.ok) return true;
+        if ((await this.write('set', wire, value, ttl, existing.cas)) === STATUS.ok) return true;
       }
       // Gone or changed meanwhile: start over.
       await this.afterLostRace(key, attempt, options);
@@ -362,7 +369,7 @@ export class MemcachedStore implements Store {
     const wire = toWireKey(namespace, key);
     for (let attempt = 1; ; attempt++) {
       const item = await this.protocol.get(wire.key);
-      const live = item && this.liveEnvelope(key, wire, item, Date.now());
+      const live = item && liveEnvelope(key, wire, item, Date.now());
       const base = live === undefined ? 0 : decodeCounter(key, live.value);
       let current = base;
       let ttl: number | undefined;
@@ -379,8 +386,8 @@ export class MemcachedStore implements Store {
       if (ttl === undefined) return outcomes;
       const status =
         item === undefined
-          ? await this.write('add', wire, key, encodeCounter(current), ttl)
-          : await this.write('set', wire, key, encodeCounter(current), ttl, item.cas);
+          ? await this.write('add', wire, encodeCounter(current), ttl)
+          : await this.write('set', wire, encodeCounter(current), ttl, item.cas);
       if (status === STATUS.ok) return outcomes;
       await this.afterLostRace(key, attempt, undefined);
     }
@@ -405,11 +412,5 @@ export class MemcachedStore implements Store {
     if (attempt < 3) return;
     const ms = Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt);
     await new Promise((resolve) => setTimeout(resolve, ms));
-  }
-}
-
-function assertTtl(ttl: number): void {
-  if (!Number.isSafeInteger(ttl) || ttl < 0) {
-    throw new InvalidTtlError(`store ttl must be a non-negative integer of ms, got ${ttl}`);
   }
 }

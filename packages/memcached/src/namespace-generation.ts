@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { ConflictError } from '@cache/core';
-import { type BinaryProtocol, STATUS } from './binary-protocol.js';
+import { type BinaryProtocol, type Item, STATUS } from './binary-protocol.js';
 
 /**
  * Prefix-scoped flush without `flush_all`.
@@ -30,9 +30,27 @@ import { type BinaryProtocol, STATUS } from './binary-protocol.js';
 export class NamespaceGeneration {
   private current: string | undefined;
   private loading: Promise<string> | undefined;
+  /** The read the next callers share, issued once {@link checkInFlight} settles. */
   private nextCheck: Promise<string | undefined> | undefined;
   private checkInFlight: Promise<string | undefined> | undefined;
+  /** {@link checkInFlight} while it is still queued, not yet written: callers may join it. */
+  private joinable: Promise<string | undefined> | undefined;
+  private readonly closeJoin = (): void => {
+    this.joinable = undefined;
+  };
   private readonly key: string;
+  private readonly parseGeneration = (item: Item | undefined): string | undefined => {
+    if (item === undefined) return undefined;
+    const text = item.value.toString('latin1');
+    if (!/^\d{1,20}$/.test(text))
+      throw new Error(`generation key "${this.key}" holds "${text}", not a number`);
+    return text;
+  };
+  private readonly issueNext = (): Promise<string | undefined> => {
+    // From here on the read is issued: later callers must wait for the next one.
+    this.nextCheck = undefined;
+    return this.issue();
+  };
 
   /**
    * @param protocol - the binary protocol client
@@ -49,34 +67,92 @@ export class NamespaceGeneration {
 
   /**
    * Runs `operation` under the current namespace (`<prefix>:<generation>`),
-   * redoing it when a flush changed the generation meanwhile.
+   * redoing it when a flush changed the generation meanwhile. Rejects with
+   * `mapError(error)` (given the operation's error, else the generation read's).
+   *
+   * Written with callbacks rather than `async`/`Promise.allSettled`: on the hot
+   * path of every store call this is one promise instead of five.
    */
-  async run<T>(operation: (namespace: string) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const known = this.current;
-      if (known === undefined) {
-        // A load shared with earlier operations may have read the generation
-        // before this one started, so it does not count as this operation's check.
-        await this.load();
-        continue;
+  run<T>(operation: (namespace: string) => Promise<T>, mapError: (error: unknown) => unknown): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.attempt(operation, mapError, resolve, reject, 1));
+  }
+
+  private attempt<T>(
+    operation: (namespace: string) => Promise<T>,
+    mapError: (error: unknown) => unknown,
+    resolve: (value: T | PromiseLike<T>) => void,
+    reject: (error: unknown) => void,
+    attempt: number,
+  ): void {
+    const known = this.current;
+    if (known === undefined) {
+      // A load shared with earlier operations may have read the generation before
+      // this one started, so it does not count as this operation's check.
+      this.load().then(
+        () => this.attempt(operation, mapError, resolve, reject, attempt),
+        (error: unknown) => reject(mapError(error)),
+      );
+      return;
+    }
+    // Issue the check first: when no read is in flight it goes out in the same write.
+    const check = this.check();
+    let outcome: Promise<T>;
+    try {
+      outcome = operation(this.namespace(known));
+    } catch (error) {
+      outcome = Promise.reject(error);
+    }
+    let pending = 2;
+    let checked: string | undefined;
+    let checkFailed = false;
+    let checkError: unknown;
+    let succeeded = false;
+    let value: T | undefined;
+    let failure: unknown;
+    const settle = (): void => {
+      if (--pending > 0) return;
+      if (checkFailed) {
+        reject(mapError(succeeded ? checkError : failure));
+        return;
       }
-      const [check, outcome] = await Promise.allSettled([this.check(), operation(this.namespace(known))]);
-      if (check.status === 'rejected') {
-        throw outcome.status === 'rejected' ? outcome.reason : check.reason;
-      }
-      if (check.value === known) {
-        if (outcome.status === 'rejected') throw outcome.reason;
-        return outcome.value;
+      if (checked === known) {
+        if (succeeded) resolve(value as T);
+        else reject(mapError(failure));
+        return;
       }
       // A flush (or an evicted generation key) happened meanwhile: redo the
       // operation, whatever its outcome, under the new generation.
-      if (this.current === known) this.current = check.value;
+      if (this.current === known) this.current = checked;
       if (attempt >= this.maxAttempts) {
-        throw new ConflictError(
-          `the generation of prefix "${this.prefix}" kept changing during one operation`,
+        reject(
+          new ConflictError(`the generation of prefix "${this.prefix}" kept changing during one operation`),
         );
+        return;
       }
-    }
+      this.attempt(operation, mapError, resolve, reject, attempt + 1);
+    };
+    check.then(
+      (generation) => {
+        checked = generation;
+        settle();
+      },
+      (error: unknown) => {
+        checkFailed = true;
+        checkError = error;
+        settle();
+      },
+    );
+    outcome.then(
+      (result) => {
+        succeeded = true;
+        value = result;
+        settle();
+      },
+      (error: unknown) => {
+        failure = error;
+        settle();
+      },
+    );
   }
 
   /** Increments the generation: every key of the prefix becomes unreachable. */
@@ -91,35 +167,36 @@ export class NamespaceGeneration {
 
   /**
    * The generation as read by a GET issued after the caller started. Callers
-   * share reads: at most one read is in flight, and everyone who starts while it
-   * is in flight joins the next one, issued as soon as it returns. Under load
-   * this is one generation read per round trip instead of one per operation.
+   * share reads: a read not yet written to the socket is shared by everyone who
+   * starts before it is (the calls of one tick share one); at most one read is in
+   * flight, and everyone who starts while it is in flight joins the next one,
+   * issued as soon as it returns. Under load this is one generation read per round
+   * trip instead of one per operation.
    */
   private check(): Promise<string | undefined> {
-    this.nextCheck ??= this.issueAfter(this.checkInFlight);
+    // Not written yet, so it is issued after this caller started: share it.
+    if (this.joinable !== undefined) return this.joinable;
+    if (this.nextCheck !== undefined) return this.nextCheck;
+    const inFlight = this.checkInFlight;
+    if (inFlight === undefined) return this.issue();
+    this.nextCheck = inFlight.then(this.issueNext, this.issueNext);
     return this.nextCheck;
   }
 
-  private async issueAfter(previous: Promise<unknown> | undefined): Promise<string | undefined> {
-    await (previous === undefined ? undefined : previous.catch(() => undefined));
-    // From here on the read is issued: later callers must wait for the next one.
-    this.nextCheck = undefined;
+  private issue(): Promise<string | undefined> {
     const read = this.read();
     this.checkInFlight = read;
-    try {
-      return await read;
-    } finally {
+    this.joinable = read;
+    this.protocol.afterFlush(this.closeJoin);
+    const done = (): void => {
       if (this.checkInFlight === read) this.checkInFlight = undefined;
-    }
+    };
+    read.then(done, done);
+    return read;
   }
 
-  private async read(): Promise<string | undefined> {
-    const item = await this.protocol.get(this.key);
-    if (item === undefined) return undefined;
-    const text = item.value.toString('latin1');
-    if (!/^\d{1,20}$/.test(text))
-      throw new Error(`generation key "${this.key}" holds "${text}", not a number`);
-    return text;
+  private read(): Promise<string | undefined> {
+    return this.protocol.read(this.key, this.parseGeneration);
   }
 
   private load(): Promise<string> {

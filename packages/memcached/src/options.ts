@@ -1,4 +1,10 @@
-import { ConfigError } from '@cache/core';
+import {
+  assertNoRenamedOptions,
+  ConfigError,
+  type Duration,
+  resolveDurationOption,
+  resolvePrefix,
+} from '@cache/core';
 import type { Client, ClientOptions, ServerOptions } from 'memjs';
 
 /** Options of {@link MemcachedStore}. */
@@ -20,24 +26,27 @@ export interface MemcachedStoreOptions {
    */
   readonly client?: Client | undefined;
   /**
-   * Key prefix: `flush()` removes exactly this prefix's entries. 1–64 printable
-   * ASCII characters without spaces. Default `'app'`.
+   * Key prefix, **required**: a memcached server is often shared, and `flush()`
+   * removes exactly this prefix's entries. 1–64 printable ASCII characters without
+   * spaces.
    */
-  readonly prefix?: string | undefined;
+  readonly prefix: string;
   /**
-   * Deadline in ms of every request to a server. For a client the store creates
-   * it is also memjs's `timeout` and connect timeout; for an injected client it
-   * bounds each request in addition to the client's own timeout. A call against
-   * a dead or hung server fails with a `StoreError` after at most about this long
-   * (a compare-and-swap call makes two or three requests in a row). Default 1000.
+   * Deadline of every request to a server (ms or a string such as `'2s'`). For a
+   * client the store creates it is also memjs's `timeout` and connect timeout; for
+   * an injected client it bounds each request in addition to the client's own
+   * timeout. A call against a dead or hung server fails with a `StoreError` after
+   * at most about this long (a compare-and-swap call makes two or three requests
+   * in a row). Default 1000 ms.
    */
-  readonly timeoutMs?: number | undefined;
+  readonly timeout?: Duration | undefined;
   /**
-   * The servers' item size limit in bytes (memcached `-I`, default 1 MiB). The
-   * advertised `capabilities.maxValueBytes` is this minus 16 KiB, room for the key,
-   * memcached's item header and this store's envelope. Default 1,048,576.
+   * Largest value the store accepts (`capabilities.maxValueBytes`), in bytes.
+   * Default 1,032,192: a default memcached item limit (`-I 1m`) minus 16 KiB kept
+   * for the key, memcached's item header and this store's envelope. For servers
+   * started with a larger `-I`, use that limit minus 16 KiB.
    */
-  readonly maxItemBytes?: number | undefined;
+  readonly maxValueBytes?: number | undefined;
   /**
    * How many times an optimistic compare-and-swap write (`increment`, `add` over an
    * expired entry, `deleteIfEquals`) is retried after losing a race before it fails
@@ -58,6 +67,8 @@ export interface ResolvedMemcachedStoreOptions {
   readonly client: Client | undefined;
   readonly prefix: string;
   readonly timeoutMs: number;
+  readonly maxValueBytes: number;
+  /** `maxValueBytes` plus {@link ITEM_OVERHEAD_RESERVE}: the largest whole item written. */
   readonly maxItemBytes: number;
   readonly maxCasAttempts: number;
   readonly clientOptions: ClientOptions & ServerOptions;
@@ -69,10 +80,18 @@ export const DEFAULT_MEMCACHED_SERVERS: readonly string[] = ['127.0.0.1:11211'];
 export const DEFAULT_MAX_ITEM_BYTES = 1024 * 1024;
 /** Bytes of an item reserved for the key, memcached's item header and the envelope. */
 export const ITEM_OVERHEAD_RESERVE = 16 * 1024;
+/** Default largest value: the default item limit minus {@link ITEM_OVERHEAD_RESERVE}. */
+export const DEFAULT_MAX_VALUE_BYTES = DEFAULT_MAX_ITEM_BYTES - ITEM_OVERHEAD_RESERVE;
 /** Default per-request deadline in ms. */
 export const DEFAULT_TIMEOUT_MS = 1000;
 /** Default number of compare-and-swap attempts. */
 export const DEFAULT_MAX_CAS_ATTEMPTS = 100;
+
+const DRIVER = 'MemcachedStore';
+/** Longest deadline a timer can hold (setTimeout's 32-bit limit). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Option names that were renamed: passing the old one is a `ConfigError`, never silently ignored. */
+const RENAMED_OPTIONS = { timeoutMs: 'timeout', maxItemBytes: 'maxValueBytes' } as const;
 
 /** Printable ASCII without space: safe in memcached keys under both protocols. */
 const PREFIX_PATTERN = /^[\x21-\x7e]{1,64}$/;
@@ -81,7 +100,7 @@ const SERVER_PATTERN = /^(?:[^@,\s]+@)?[^:@,\s]+(?::\d{1,5})?$/;
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+    throw new ConfigError(`${DRIVER} ${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
 }
@@ -89,32 +108,41 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 /**
  * Applies defaults and validates.
  *
- * @throws `ConfigError` for a bad prefix, server address or number.
+ * @throws `ConfigError` for a missing or bad prefix, a renamed option, a bad server
+ *   address, duration or number.
  */
 export function resolveOptions(options: MemcachedStoreOptions): ResolvedMemcachedStoreOptions {
-  const prefix = options.prefix ?? 'app';
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(`${DRIVER} needs an options object with at least a prefix`);
+  }
+  assertNoRenamedOptions(options, RENAMED_OPTIONS, DRIVER);
+  const prefix = resolvePrefix(options.prefix, { driver: DRIVER, required: true });
   if (!PREFIX_PATTERN.test(prefix)) {
-    throw new ConfigError(`prefix must be 1-64 printable ASCII characters without spaces, got "${prefix}"`);
+    throw new ConfigError(
+      `${DRIVER} prefix must be 1-64 printable ASCII characters without spaces, got "${prefix}"`,
+    );
   }
   const servers = options.servers ?? DEFAULT_MEMCACHED_SERVERS;
   if (options.client === undefined) {
-    if (servers.length === 0) throw new ConfigError('servers must list at least one memcached server');
+    if (servers.length === 0) throw new ConfigError(`${DRIVER} servers must list at least one server`);
     for (const server of servers) {
       if (!SERVER_PATTERN.test(server)) {
-        throw new ConfigError(`server address must look like "host:port", got "${server}"`);
+        throw new ConfigError(`${DRIVER} server address must look like "host:port", got "${server}"`);
       }
     }
   }
-  const maxItemBytes = positiveInteger('maxItemBytes', options.maxItemBytes, DEFAULT_MAX_ITEM_BYTES);
-  if (maxItemBytes <= ITEM_OVERHEAD_RESERVE) {
-    throw new ConfigError(`maxItemBytes must exceed ${ITEM_OVERHEAD_RESERVE}, got ${maxItemBytes}`);
+  const timeoutMs = resolveDurationOption(options.timeout, `${DRIVER} timeout`, DEFAULT_TIMEOUT_MS);
+  if (timeoutMs > MAX_TIMEOUT_MS) {
+    throw new ConfigError(`${DRIVER} timeout must be at most ${MAX_TIMEOUT_MS} ms, got ${timeoutMs}`);
   }
+  const maxValueBytes = positiveInteger('maxValueBytes', options.maxValueBytes, DEFAULT_MAX_VALUE_BYTES);
   return {
     servers: [...servers],
     client: options.client,
     prefix,
-    timeoutMs: positiveInteger('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS),
-    maxItemBytes,
+    timeoutMs,
+    maxValueBytes,
+    maxItemBytes: maxValueBytes + ITEM_OVERHEAD_RESERVE,
     maxCasAttempts: positiveInteger('maxCasAttempts', options.maxCasAttempts, DEFAULT_MAX_CAS_ATTEMPTS),
     clientOptions: options.clientOptions ?? {},
   };

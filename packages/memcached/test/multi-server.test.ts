@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 function open(prefix: string): MemcachedStore {
-  return new MemcachedStore({ servers: servers.map((server) => server.address), prefix, timeoutMs: 500 });
+  return new MemcachedStore({ servers: servers.map((server) => server.address), prefix, timeout: 500 });
 }
 
 describe('MemcachedStore on three servers', () => {

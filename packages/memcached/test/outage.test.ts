@@ -23,7 +23,7 @@ function open(): MemcachedStore {
   return new MemcachedStore({
     servers: [server.address],
     prefix: `o_${randomBytes(4).toString('hex')}`,
-    timeoutMs: TIMEOUT_MS,
+    timeout: TIMEOUT_MS,
   });
 }
 
@@ -106,7 +106,7 @@ describe('MemcachedStore during outages', () => {
   });
 
   it('fails fast with StoreError when nothing listens at all', async () => {
-    const store = new MemcachedStore({ servers: ['127.0.0.1:1'], timeoutMs: TIMEOUT_MS });
+    const store = new MemcachedStore({ servers: ['127.0.0.1:1'], prefix: 'o_nothing', timeout: TIMEOUT_MS });
     try {
       await expectFailsFast('get', () => store.get('k'));
       await expectFailsFast('set', () => store.set('k', utf8('v'), HOUR));

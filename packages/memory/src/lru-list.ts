@@ -1,84 +1,13 @@
 /**
- * The recency order of a {@link MemoryStore}: an intrusive, circular, doubly linked
- * list threaded through the entries themselves, so that marking an entry as used is
- * four pointer writes with no allocation and no `Map` delete/re-insert.
+ * An intrusive, circular, doubly linked list threaded through the entries
+ * themselves: the recency order of one segment of an eviction policy. Marking an
+ * entry as used is a few pointer writes, with no allocation and no `Map`
+ * delete/re-insert.
  *
  * @packageDocumentation
  */
 
-/** Shared empty buffer held by by-reference entries, so `bytes` is always a `Uint8Array`. */
-const NO_BYTES = new Uint8Array(0);
-
-/**
- * One stored entry. Every entry is built by the same constructor and only ever has
- * its fields reassigned, never added or deleted, so V8 sees a single hidden class
- * and the hot path stays monomorphic.
- *
- * Invariants:
- * - `isBytes` is `true` exactly when the entry was written through the byte
- *   interface (or by `increment`); `bytes` then holds a private copy and `value`
- *   is `undefined`. Otherwise `value` holds the caller's object and `bytes` is a
- *   shared empty buffer.
- * - `expiresAt` is `0` for "never", otherwise ms since epoch; the entry is expired
- *   once `expiresAt <= Date.now()`.
- * - `size` is what the entry counts against `maxBytes` (0 for by-reference values
- *   when no byte bound is configured).
- * - While the entry is in the store, `prev`/`next` link it into the list; once
- *   removed, both point at the entry itself.
- */
-export class MemoryEntry {
-  /** The caller's (unprefixed) key. */
-  key: string;
-  /** Private copy of the stored bytes (byte entries only). */
-  bytes: Uint8Array;
-  /** The stored object (by-reference entries only). */
-  value: unknown;
-  /** Whether this entry holds bytes rather than a value by reference. */
-  isBytes: boolean;
-  /** Expiry in ms since epoch, `0` for never. */
-  expiresAt: number;
-  /** Bytes this entry counts against `maxBytes`. */
-  size: number;
-  /** Next more recently used entry (the sentinel for the most recent). */
-  prev: MemoryEntry;
-  /** Next less recently used entry (the sentinel for the least recent). */
-  next: MemoryEntry;
-
-  /**
-   * An empty by-reference entry, unlinked. Writers fill it with
-   * {@link MemoryEntry.holdBytes} or {@link MemoryEntry.holdValue}.
-   *
-   * @param key - the caller's key
-   */
-  constructor(key: string) {
-    this.key = key;
-    this.bytes = NO_BYTES;
-    this.value = undefined;
-    this.isBytes = false;
-    this.expiresAt = 0;
-    this.size = 0;
-    this.prev = this;
-    this.next = this;
-  }
-
-  /** Replaces the content with a private byte copy. */
-  holdBytes(bytes: Uint8Array, expiresAt: number, size: number): void {
-    this.bytes = bytes;
-    this.value = undefined;
-    this.isBytes = true;
-    this.expiresAt = expiresAt;
-    this.size = size;
-  }
-
-  /** Replaces the content with a by-reference value. */
-  holdValue(value: unknown, expiresAt: number, size: number): void {
-    this.bytes = NO_BYTES;
-    this.value = value;
-    this.isBytes = false;
-    this.expiresAt = expiresAt;
-    this.size = size;
-  }
-}
+import { MemoryEntry } from './entry.js';
 
 /**
  * Recency list with a sentinel node: `sentinel.next` is the most recently used
@@ -88,13 +17,14 @@ export class MemoryEntry {
 export class LruList {
   private readonly sentinel = new MemoryEntry('');
 
-  /** Links a new entry as the most recently used. */
+  /** Links an unlinked entry as the most recently used. */
   pushFront(entry: MemoryEntry): void {
-    const first = this.sentinel.next;
-    entry.prev = this.sentinel;
+    const sentinel = this.sentinel;
+    const first = sentinel.next;
+    entry.prev = sentinel;
     entry.next = first;
     first.prev = entry;
-    this.sentinel.next = entry;
+    sentinel.next = entry;
   }
 
   /** Moves a linked entry to the front. O(1), no allocation. */
@@ -121,6 +51,13 @@ export class LruList {
   /** The least recently used entry, or `undefined` when empty. */
   last(): MemoryEntry | undefined {
     const tail = this.sentinel.prev;
+    return tail === this.sentinel ? undefined : tail;
+  }
+
+  /** The least recently used entry other than `a` and `b`, or `undefined`. */
+  lastExcept(a: MemoryEntry, b: MemoryEntry = a): MemoryEntry | undefined {
+    let tail = this.sentinel.prev;
+    while (tail === a || tail === b) tail = tail.prev;
     return tail === this.sentinel ? undefined : tail;
   }
 

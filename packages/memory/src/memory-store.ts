@@ -1,21 +1,23 @@
 import {
   BYTES_ENTRY,
-  ConfigError,
-  InvalidTtlError,
   InvalidValueError,
-  MAX_TTL_MS,
   MISS,
   NotNumericError,
-  StoreClosedError,
+  StoreLifecycle,
   addCounter,
+  assertStoreKey,
   bytesEqual,
   decodeCounter,
   encodeCounter,
   encodeReferenceValue,
 } from '@cache/core';
 import type { ReferenceStore, StoreCapabilities, StoreEntry } from '@cache/core';
-import { LruList, MemoryEntry } from './lru-list.js';
+import { type MemoryEntry, expiryOf, isExpired } from './entry.js';
+import { EntryTable } from './entry-table.js';
+import type { EvictionPolicy, EvictionPolicyName } from './eviction/policy.js';
 import { type MemoryStoreOptions, type MemoryValueMode, resolveMemoryStoreOptions } from './options.js';
+import { type PruneTimer, Pruner, startPruneTimer } from './pruner.js';
+import { sizeReferenceValue } from './value-meter.js';
 
 const DRIVER = 'memory';
 
@@ -28,8 +30,9 @@ export const MEMORY_STORE_CAPABILITIES: StoreCapabilities = Object.freeze({
 });
 
 /**
- * In-process cache store: a `Map` plus an intrusive LRU list, bounded by entries and
- * optionally by bytes, with millisecond TTLs and one background sweep timer.
+ * In-process cache store: a `Map` plus an eviction policy over intrusive lists
+ * (W-TinyLFU by default, or LRU), bounded by entries and optionally by bytes, with
+ * millisecond TTLs and one background sweep timer.
  *
  * It implements both the byte-level `Store` contract and the optional by-reference
  * `ReferenceStore` interface of `@cache/core`; in `'reference'` mode (the default) the
@@ -37,23 +40,27 @@ export const MEMORY_STORE_CAPABILITIES: StoreCapabilities = Object.freeze({
  * lookup. In `'copy'` mode every value is kept as encoded bytes, as on Redis.
  *
  * Invariants (each public operation keeps them before it returns or throws):
- * - **Index and list agree.** Every entry in the map is linked in the recency list
- *   exactly once and vice versa; `size` is the map's size.
- * - **Recency.** The list runs from most to least recently used. A successful read
- *   (`get`, `getMany`, `peekValue`) and every write (including `increment`) move
- *   the entry to the front; misses, a refused `add`, `deleteIfEquals` and the sweep
- *   do not reorder anything.
+ * - **Index and policy agree.** Every entry in the map is linked in exactly one list
+ *   of the policy and vice versa; `size` is the map's size.
+ * - **Use.** A successful read (`get`, `getMany`, `peekValue`) and every write
+ *   (including `increment`) count as a use of the entry for the policy; misses, a
+ *   refused `add`, `deleteIfEquals` and the sweep do not.
  * - **Bounds.** After every write `size <= maxEntries` and the counted bytes are
- *   `<= maxBytes`: least recently used entries are evicted (expired or not) until
- *   both hold. An entry whose own size exceeds `maxBytes` is never stored, and
- *   writing one removes the key's previous value.
+ *   `<= maxBytes`: the policy evicts entries (expired or not) until both hold, never
+ *   the one just written. An entry whose own size exceeds `maxBytes` is never
+ *   stored, and writing one removes the key's previous value.
  * - **Expiry.** No read ever returns an expired entry (`expiresAt !== 0 &&
  *   expiresAt <= Date.now()`); a read that meets one deletes it. Expired entries
  *   nobody reads are removed by the sweep or by eviction, so they may still count
  *   towards `size` and the bounds until then.
- * - **No timers per key.** The only timer is one unref'd interval per store, which
- *   never keeps the process alive and is cleared by `close()` (or when the store is
+ * - **No timers per key.** The only timers are one unref'd interval per store and,
+ *   while expired entries pile up, one catch-up timer (see {@link Pruner}); neither
+ *   keeps the process alive, and both stop on `close()` (or when the store is
  *   garbage collected).
+ * - **Keys.** Every key written passed `assertStoreKey`, so a key found in the map
+ *   is well-formed: `peekValue` validates only on a miss, keeping a hit one lookup.
+ * - **Values.** A by-reference value is stored only if the JSON codec could encode
+ *   it (see `sizeReferenceValue`), as every other driver would require.
  * - **Isolation of bytes.** Bytes are copied on the way in and on the way out; a
  *   caller mutating its buffer never changes the store. By-reference values are
  *   deliberately *not* copied.
@@ -73,25 +80,23 @@ export class MemoryStore implements ReferenceStore {
   readonly maxEntries: number;
   /** Most bytes kept, `Infinity` when unbounded. */
   readonly maxBytes: number;
+  /** The eviction policy. */
+  readonly policy: EvictionPolicyName;
 
-  private readonly map = new Map<string, MemoryEntry>();
-  private readonly lru = new LruList();
+  private readonly table: EntryTable;
+  /** The table's index and policy, held here too: the hit path reads them directly. */
+  private readonly map: Map<string, MemoryEntry>;
+  private readonly eviction: EvictionPolicy;
   private readonly sizeOf: ((value: unknown) => number) | undefined;
-  private readonly sweepBatch: number;
-  /** Whether by-reference values must be measured (only with a byte bound). */
+  /** Whether by-reference values must be sized (only with a byte bound); they are always checked. */
   private readonly measureValues: boolean;
-  /** Sum of `entry.size` over every entry. */
-  private totalBytes = 0;
-  /** Entries with a TTL; the sweep does nothing while this is 0. */
-  private expiring = 0;
-  private closed = false;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  /** Where the next sweep tick resumes; `undefined` to start from the oldest insertion. */
-  private cursor: MapIterator<MemoryEntry> | undefined;
+  private readonly lifecycle = new StoreLifecycle(DRIVER);
+  private readonly pruner: Pruner;
+  private timer: PruneTimer | undefined;
 
   /**
    * @param options - see {@link MemoryStoreOptions}
-   * @throws `ConfigError` for invalid options
+   * @throws `ConfigError` for invalid or renamed options
    */
   constructor(options?: MemoryStoreOptions) {
     const resolved = resolveMemoryStoreOptions(options);
@@ -102,8 +107,17 @@ export class MemoryStore implements ReferenceStore {
     this.maxBytes = resolved.maxBytes;
     this.sizeOf = resolved.sizeOf;
     this.measureValues = Number.isFinite(resolved.maxBytes);
-    this.sweepBatch = resolved.sweepBatch;
-    if (resolved.sweepIntervalMs > 0) this.timer = startSweeper(new WeakRef(this), resolved.sweepIntervalMs);
+    this.policy = resolved.policy;
+    const table = new EntryTable(resolved);
+    this.table = table;
+    this.map = table.map;
+    this.eviction = table.eviction;
+    const host = {
+      expiring: (): number => table.expiring,
+      removeEntry: (entry: MemoryEntry): void => table.remove(entry),
+    };
+    this.pruner = new Pruner(this.map, host, resolved.pruneLimit);
+    if (resolved.pruneInterval > 0) this.timer = startPruneTimer(this.pruner, resolved.pruneInterval);
   }
 
   /** Entries held, including expired ones the sweep has not reached yet. */
@@ -111,51 +125,81 @@ export class MemoryStore implements ReferenceStore {
     return this.map.size;
   }
 
+  /**
+   * Bytes counted against `maxBytes` (see the README's _Sizes_). By-reference values
+   * count 0 while `maxBytes` is unbounded, since nothing is measured then.
+   */
+  get bytes(): number {
+    return this.table.totalBytes;
+  }
+
   // ---- by-reference interface (synchronous, the hot path) ----
 
   /**
    * The stored value, `MISS` when absent or expired (an expired entry is deleted), or
-   * `BYTES_ENTRY` when the entry holds bytes. A hit marks the entry as recently used
-   * and allocates nothing.
+   * `BYTES_ENTRY` when the entry holds bytes. A hit counts as a use for the eviction
+   * policy and allocates nothing.
    *
-   * @throws `StoreClosedError` after {@link MemoryStore.close}
+   * @throws `StoreClosedError` once {@link MemoryStore.close} was called;
+   *   `InvalidKeyError` for a key `assertStoreKey` refuses
    */
   peekValue(key: string): unknown {
-    if (this.closed) throw new StoreClosedError(DRIVER);
+    this.lifecycle.assertOpen();
     const entry = this.map.get(key);
-    if (entry === undefined) return MISS;
-    const expiresAt = entry.expiresAt;
-    if (expiresAt !== 0 && expiresAt <= Date.now()) {
-      this.remove(entry);
+    if (entry === undefined) {
+      // Only a miss can be an invalid key: every stored key was checked when written.
+      assertStoreKey(key);
+      this.eviction.miss();
       return MISS;
     }
-    this.lru.moveToFront(entry);
+    const expiresAt = entry.expiresAt;
+    if (expiresAt !== 0 && expiresAt <= Date.now()) {
+      this.table.remove(entry);
+      this.eviction.miss();
+      return MISS;
+    }
+    this.eviction.hit(entry);
     return entry.isBytes ? BYTES_ENTRY : entry.value;
   }
 
   /**
-   * Stores `value` by reference (in `'copy'` mode: its JSON encoding, as bytes).
+   * Stores `value` by reference (in `'copy'` mode: its JSON encoding, as bytes). In
+   * reference mode the value is walked once (see the README's _Sizes_): to refuse what
+   * the JSON codec could not encode and, with `maxBytes`, to estimate its size.
    *
    * @param ttl - integer ms, `0` for no expiry
-   * @throws `StoreClosedError` after close; `InvalidTtlError` for a negative TTL
+   * @throws `StoreClosedError` after close; `InvalidKeyError`; `InvalidTtlError` for a
+   *   negative TTL; `InvalidValueError` for a value JSON cannot encode (BigInt,
+   *   cycle, a top-level function or symbol)
    */
   putValue(key: string, value: unknown, ttl: number): void {
-    if (this.closed) throw new StoreClosedError(DRIVER);
-    if (this.referenceValues) this.writeValue(key, value, expiryOf(ttl));
-    else this.writeBytes(key, encodeReferenceValue(value), expiryOf(ttl));
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
+    const expiresAt = expiryOf(ttl);
+    if (this.referenceValues) this.writeValue(key, value, expiresAt, this.sizeValue(key, value));
+    else this.writeBytes(key, encodeReferenceValue(value), expiresAt);
   }
 
   /**
-   * Set-if-absent by reference: writes only when the key is absent or expired.
+   * Set-if-absent by reference: writes only when the key is absent or expired. The
+   * value is checked (or encoded) first, as a networked driver encodes before it asks.
    *
    * @returns whether it wrote
+   * @throws as {@link MemoryStore.putValue}
    */
   addValue(key: string, value: unknown, ttl: number): boolean {
-    if (this.closed) throw new StoreClosedError(DRIVER);
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     const expiresAt = expiryOf(ttl);
-    if (this.live(key) !== undefined) return false;
-    if (this.referenceValues) this.writeValue(key, value, expiresAt);
-    else this.writeBytes(key, encodeReferenceValue(value), expiresAt);
+    if (this.referenceValues) {
+      const size = this.sizeValue(key, value);
+      if (this.table.live(key) !== undefined) return false;
+      this.writeValue(key, value, expiresAt, size);
+    } else {
+      const bytes = encodeReferenceValue(value);
+      if (this.table.live(key) !== undefined) return false;
+      this.writeBytes(key, bytes, expiresAt);
+    }
     return true;
   }
 
@@ -163,13 +207,16 @@ export class MemoryStore implements ReferenceStore {
 
   /** A private copy of the stored bytes (a by-reference value reads as its JSON encoding), or `undefined`. */
   async get(key: string): Promise<Uint8Array | undefined> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     return this.readBytes(key);
   }
 
   /** Values in key order, `undefined` for each miss. */
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    // Every key first: an invalid one must not leave the others marked as used.
+    for (const key of keys) assertStoreKey(key);
     const result = new Array<Uint8Array | undefined>(keys.length);
     for (let i = 0; i < keys.length; i++) result[i] = this.readBytes(keys[i]!);
     return result;
@@ -177,15 +224,19 @@ export class MemoryStore implements ReferenceStore {
 
   /** Upsert of a private copy of `value`. */
   async set(key: string, value: Uint8Array, ttl: number): Promise<void> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     this.writeBytes(key, value.slice(), expiryOf(ttl));
   }
 
   /** Upserts every entry, in order. */
   async setMany(entries: readonly StoreEntry[]): Promise<void> {
-    this.assertOpen();
-    // Validate every TTL first so that a bad entry does not leave half the batch written.
-    const expiries = entries.map((entry) => expiryOf(entry.ttl));
+    this.lifecycle.assertOpen();
+    // Validate every key and TTL first so that a bad entry does not leave half the batch written.
+    const expiries = entries.map((entry) => {
+      assertStoreKey(entry.key);
+      return expiryOf(entry.ttl);
+    });
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       this.writeBytes(entry.key, entry.value.slice(), expiries[i]!);
@@ -194,9 +245,10 @@ export class MemoryStore implements ReferenceStore {
 
   /** Set-if-absent (an expired entry counts as absent); resolves whether it wrote. */
   async add(key: string, value: Uint8Array, ttl: number): Promise<boolean> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     const expiresAt = expiryOf(ttl);
-    if (this.live(key) !== undefined) return false;
+    if (this.table.live(key) !== undefined) return false;
     this.writeBytes(key, value.slice(), expiresAt);
     return true;
   }
@@ -210,14 +262,15 @@ export class MemoryStore implements ReferenceStore {
    * integer range; `InvalidValueError` for a delta that is not a safe integer
    */
   async increment(key: string, delta: number, ttl: number): Promise<number> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     if (!Number.isSafeInteger(delta))
       throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
     const expiresAt = expiryOf(ttl);
-    const entry = this.live(key);
+    const entry = this.table.live(key);
     let current = 0;
     if (entry !== undefined) {
-      if (entry.isBytes) current = decodeCounter(key, entry.bytes);
+      if (entry.isBytes) current = decodeCounter(key, entry.storedBytes());
       else if (typeof entry.value === 'number' && Number.isSafeInteger(entry.value)) current = entry.value;
       else throw new NotNumericError(key);
     }
@@ -228,17 +281,19 @@ export class MemoryStore implements ReferenceStore {
 
   /** Idempotent delete. */
   async delete(key: string): Promise<void> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     const entry = this.map.get(key);
-    if (entry !== undefined) this.remove(entry);
+    if (entry !== undefined) this.table.remove(entry);
   }
 
   /** Idempotent batch delete. */
   async deleteMany(keys: readonly string[]): Promise<void> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    for (const key of keys) assertStoreKey(key);
     for (const key of keys) {
       const entry = this.map.get(key);
-      if (entry !== undefined) this.remove(entry);
+      if (entry !== undefined) this.table.remove(entry);
     }
   }
 
@@ -247,225 +302,89 @@ export class MemoryStore implements ReferenceStore {
    * compared by its JSON encoding). Resolves whether it deleted.
    */
   async deleteIfEquals(key: string, expected: Uint8Array): Promise<boolean> {
-    this.assertOpen();
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     const entry = this.map.get(key);
     if (entry === undefined) return false;
     if (isExpired(entry, Date.now())) {
-      this.remove(entry);
+      this.table.remove(entry);
       return false;
     }
-    const actual = entry.isBytes ? entry.bytes : encodeReferenceValue(entry.value);
+    const actual = entry.isBytes ? entry.storedBytes() : encodeReferenceValue(entry.value);
     if (!bytesEqual(actual, expected)) return false;
-    this.remove(entry);
+    this.table.remove(entry);
     return true;
   }
 
   /** Removes every entry of this instance. */
   async flush(): Promise<void> {
-    this.assertOpen();
-    this.clear();
-  }
-
-  /** Stops the sweep timer and drops every entry. Idempotent; later operations reject with `StoreClosedError`. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.lifecycle.assertOpen();
     this.clear();
   }
 
   /**
-   * Runs one sweep step now: examines up to `sweepBatch` entries, continuing where
-   * the previous step stopped (the step after the one that reaches the end starts
-   * again from the oldest entry), and removes the expired ones among them. The background timer calls this; calling it yourself is only
-   * useful with `sweepIntervalMs: 0`.
-   *
-   * @returns how many entries it removed
+   * Closes the store (core's `StoreLifecycle` semantics): from the call on, every
+   * operation rejects (the synchronous by-reference ones throw) with
+   * `StoreClosedError`; the returned promise resolves once calls in flight have
+   * settled, after which the timers stop and every entry is dropped. Every call of
+   * this store completes synchronously, so none is ever left in flight. Idempotent:
+   * later calls return the same promise.
    */
+  close(): Promise<void> {
+    return this.lifecycle.close(() => {
+      this.timer?.stop();
+      this.timer = undefined;
+      this.clear();
+    });
+  }
+
+  /**
+   * Runs one sweep step now and returns how many entries it removed. A step resumes
+   * where the previous one stopped (after the end it starts again from the oldest
+   * entry), examines at least `max(256, size / 32)` entries and keeps going while
+   * most of those it meets are expired, up to `pruneLimit` entries and ~4 ms. The
+   * background timer calls this; calling it yourself is useful with `pruneInterval: 0`.
+   */
+  prune(): number {
+    if (this.lifecycle.closed) return 0;
+    return this.pruner.step();
+  }
+
+  /** @deprecated Renamed {@link MemoryStore.prune}. */
   sweep(): number {
-    if (this.closed || this.expiring === 0) return 0;
-    const now = Date.now();
-    // Map iterators are live: they survive deletions and see later insertions, so one
-    // iterator kept across ticks walks the whole map over successive ticks.
-    const cursor = this.cursor ?? this.map.values();
-    this.cursor = cursor;
-    let removed = 0;
-    for (let examined = 0; examined < this.sweepBatch; examined++) {
-      const step = cursor.next();
-      if (step.done === true) {
-        // End of the map: the next step starts again from the oldest insertion.
-        this.cursor = undefined;
-        break;
-      }
-      const entry = step.value;
-      if (isExpired(entry, now)) {
-        this.remove(entry);
-        removed++;
-      }
-    }
-    return removed;
+    return this.prune();
   }
 
   // ---- internals ----
 
-  private assertOpen(): void {
-    if (this.closed) throw new StoreClosedError(DRIVER);
-  }
-
-  /** The entry for `key` unless absent or expired (an expired entry is deleted). Does not reorder. */
-  private live(key: string): MemoryEntry | undefined {
-    const entry = this.map.get(key);
-    if (entry === undefined) return undefined;
-    if (isExpired(entry, Date.now())) {
-      this.remove(entry);
-      return undefined;
-    }
-    return entry;
+  /** Checks a by-reference value and returns what its entry counts (see {@link sizeReferenceValue}). */
+  private sizeValue(key: string, value: unknown): number {
+    return sizeReferenceValue(key, value, this.measureValues ? this.maxBytes : undefined, this.sizeOf);
   }
 
   private readBytes(key: string): Uint8Array | undefined {
-    const entry = this.live(key);
-    if (entry === undefined) return undefined;
-    this.lru.moveToFront(entry);
+    const entry = this.table.live(key);
+    if (entry === undefined) {
+      this.eviction.miss();
+      return undefined;
+    }
+    this.eviction.hit(entry);
     // encodeReferenceValue returns a fresh buffer, so only stored bytes need the copy.
-    return entry.isBytes ? entry.bytes.slice() : encodeReferenceValue(entry.value);
+    return entry.isBytes ? entry.storedBytes().slice() : encodeReferenceValue(entry.value);
   }
 
   /** Stores bytes the store already owns (the caller has copied them). */
   private writeBytes(key: string, bytes: Uint8Array, expiresAt: number): void {
-    const size = bytes.byteLength + key.length * 2;
-    const entry = this.slotFor(key, size);
-    if (entry === undefined) return;
-    entry.holdBytes(bytes, expiresAt, size);
-    this.commit(entry);
+    this.table.write(key, bytes, undefined, expiresAt, bytes.byteLength + key.length * 2);
   }
 
-  private writeValue(key: string, value: unknown, expiresAt: number): void {
-    const size = this.measureValues ? this.measure(key, value) : 0;
-    const entry = this.slotFor(key, size);
-    if (entry === undefined) return;
-    entry.holdValue(value, expiresAt, size);
-    this.commit(entry);
-  }
-
-  /**
-   * First half of a write: the entry that will hold `key`, already in the map and the
-   * list but not yet counted; the caller fills it and calls {@link MemoryStore.commit}.
-   * That is the existing entry (its old size and expiry uncounted), or a new one. When
-   * the store is full, the least recently used entry is evicted first and its object
-   * reused, so steady-state churn allocates nothing.
-   *
-   * Returns `undefined` for an entry that alone exceeds `maxBytes`: it is not stored,
-   * and the key's old value is removed so that no read sees data older than the write.
-   */
-  private slotFor(key: string, size: number): MemoryEntry | undefined {
-    const existing = this.map.get(key);
-    if (size > this.maxBytes) {
-      if (existing !== undefined) this.remove(existing);
-      return undefined;
-    }
-    if (existing !== undefined) {
-      this.totalBytes -= existing.size;
-      if (existing.expiresAt !== 0) this.expiring--;
-      return existing;
-    }
-    let entry: MemoryEntry;
-    if (this.map.size >= this.maxEntries) {
-      entry = this.lru.last()!;
-      this.remove(entry);
-      entry.key = key;
-    } else {
-      entry = new MemoryEntry(key);
-    }
-    this.map.set(key, entry);
-    this.lru.pushFront(entry);
-    return entry;
-  }
-
-  /** Second half of a write: counts the filled entry, marks it most recently used, enforces `maxBytes`. */
-  private commit(entry: MemoryEntry): void {
-    this.totalBytes += entry.size;
-    if (entry.expiresAt !== 0) this.expiring++;
-    this.lru.moveToFront(entry);
-    if (this.totalBytes > this.maxBytes) this.evict();
-  }
-
-  /** Evicts least recently used entries until both bounds hold. The newest entry always fits. */
-  private evict(): void {
-    while (this.map.size > this.maxEntries || this.totalBytes > this.maxBytes) {
-      const victim = this.lru.last();
-      if (victim === undefined) return;
-      this.remove(victim);
-    }
-  }
-
-  private remove(entry: MemoryEntry): void {
-    this.map.delete(entry.key);
-    this.lru.unlink(entry);
-    this.totalBytes -= entry.size;
-    if (entry.expiresAt !== 0) this.expiring--;
-    // Drop the references so an entry still held by a sweep cursor retains nothing large.
-    entry.holdValue(undefined, 0, 0);
+  /** Writes a by-reference value already checked and sized by {@link MemoryStore.sizeValue}. */
+  private writeValue(key: string, value: unknown, expiresAt: number, size: number): void {
+    this.table.write(key, undefined, value, expiresAt, size);
   }
 
   private clear(): void {
-    this.map.clear();
-    this.lru.clear();
-    this.totalBytes = 0;
-    this.expiring = 0;
-    this.cursor = undefined;
+    this.table.clear();
+    this.pruner.reset();
   }
-
-  private measure(key: string, value: unknown): number {
-    const keyBytes = key.length * 2;
-    if (this.sizeOf !== undefined) {
-      const size = this.sizeOf(value);
-      if (typeof size !== 'number' || !Number.isFinite(size) || size < 0) {
-        throw new ConfigError(
-          `MemoryStore sizeOf must return a non-negative finite number, got ${String(size)}`,
-        );
-      }
-      return keyBytes + size;
-    }
-    return keyBytes + jsonLength(value);
-  }
-}
-
-/** Converts a store TTL to an absolute expiry (`0` stays "never"). */
-function expiryOf(ttl: number): number {
-  if (ttl === 0) return 0;
-  if (ttl > 0 && ttl <= MAX_TTL_MS) return Date.now() + ttl;
-  throw new InvalidTtlError(`store TTL must be 0 or a positive number of ms up to ${MAX_TTL_MS}, got ${ttl}`);
-}
-
-function isExpired(entry: MemoryEntry, now: number): boolean {
-  return entry.expiresAt !== 0 && entry.expiresAt <= now;
-}
-
-/**
- * Estimated size of a by-reference value: the length of its JSON text (UTF-16 code
- * units, close to UTF-8 bytes for mostly-ASCII data). A value JSON cannot encode
- * counts as 0 here; reading it through the byte interface fails anyway.
- */
-function jsonLength(value: unknown): number {
-  try {
-    return JSON.stringify(value)?.length ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Starts the sweep interval. It holds the store only weakly, so a store dropped
- * without `close()` can still be garbage collected; the interval then stops itself.
- */
-function startSweeper(ref: WeakRef<MemoryStore>, intervalMs: number): ReturnType<typeof setInterval> {
-  const timer = setInterval(() => {
-    const store = ref.deref();
-    if (store === undefined) clearInterval(timer);
-    else store.sweep();
-  }, intervalMs);
-  timer.unref();
-  return timer;
 }

@@ -1,4 +1,11 @@
-import { ConfigError } from '@cache/core';
+import {
+  ConfigError,
+  type Duration,
+  assertNoRenamedOptions,
+  resolveDurationOption,
+  resolvePrefix,
+} from '@cache/core';
+import type { EvictionPolicyName } from './eviction/policy.js';
 
 /**
  * How a {@link MemoryStore} keeps values written through the by-reference interface.
@@ -14,34 +21,47 @@ export type MemoryValueMode = 'reference' | 'copy';
 /** Options of a {@link MemoryStore}. Every option is optional. */
 export interface MemoryStoreOptions {
   /**
-   * Key prefix, default `'app'`. Accepted for uniformity with the other drivers; each
-   * instance has its own map, so `flush()` always clears exactly this instance.
+   * Key prefix, default `'app'`: a non-empty, well-formed string. Optional here (an
+   * in-process store shares its map with nobody) and accepted for uniformity with the
+   * other drivers; each instance has its own map, so `flush()` always clears exactly
+   * this instance.
    */
   readonly prefix?: string;
-  /** Most entries kept before the least recently used is evicted. Positive integer, default 50,000. */
+  /** Most entries kept; beyond it the eviction `policy` chooses which go. Positive integer, default 50,000. */
   readonly maxEntries?: number;
   /**
-   * Most bytes kept before the least recently used entries are evicted. Positive
+   * Most bytes kept; beyond it the eviction `policy` chooses which go. Positive
    * integer, default unbounded. See {@link MemoryStoreOptions.sizeOf} for how a
    * by-reference value is counted; a byte entry counts `value.byteLength + key.length * 2`.
    */
   readonly maxBytes?: number;
   /**
-   * Size of a by-reference value in bytes, used only when `maxBytes` is set. Without
-   * it the store estimates `JSON.stringify(value).length`, which costs a full
-   * serialisation on every by-reference write. The key's `key.length * 2` is added
-   * to either.
+   * Size of a by-reference value in bytes, used only when `maxBytes` is set, instead
+   * of the store's own structural estimate (a walk that counts every object, array,
+   * string, `Map`/`Set` entry and buffer with per-type V8 sizes, and errs high). The
+   * key's `key.length * 2` is added to either.
    */
   readonly sizeOf?: (value: unknown) => number;
   /** `'reference'` (default) or `'copy'`: see {@link MemoryValueMode}. */
   readonly values?: MemoryValueMode;
   /**
-   * Period of the background expiry sweep in ms, default 1000; `0` disables it (expired
-   * entries are then removed only when read or evicted). One unref'd interval per store.
+   * Which entries go when a bound is reached (see the README's _Eviction_):
+   * `'tinylfu'` (default), W-TinyLFU: a small LRU window, then admission by an
+   * estimate of recent frequency, so scans and loops do not flush the popular keys;
+   * or `'lru'`, least recently used, as lru-cache.
    */
-  readonly sweepIntervalMs?: number;
-  /** Most entries one sweep tick examines, default 1000. Bounds the pause a tick causes. */
-  readonly sweepBatch?: number;
+  readonly policy?: EvictionPolicyName;
+  /**
+   * Period of the background expiry sweep (a {@link Duration}: ms or `'1s'`), default
+   * 1 s; `0` disables it (expired entries are then removed only when read, evicted,
+   * or by calling `prune()`). One unref'd interval per store.
+   */
+  readonly pruneInterval?: Duration;
+  /**
+   * Most entries one sweep step examines, default 10,000: the upper bound of the
+   * adaptive step, and so of the pause one step causes (also capped at ~4 ms).
+   */
+  readonly pruneLimit?: number;
 }
 
 /** {@link MemoryStoreOptions} with defaults applied and every value validated. */
@@ -56,10 +76,12 @@ export interface ResolvedMemoryStoreOptions {
   readonly sizeOf: ((value: unknown) => number) | undefined;
   /** Value mode. */
   readonly values: MemoryValueMode;
+  /** Eviction policy. */
+  readonly policy: EvictionPolicyName;
   /** Sweep period in ms, `0` when disabled. */
-  readonly sweepIntervalMs: number;
-  /** Entries examined per sweep tick. */
-  readonly sweepBatch: number;
+  readonly pruneInterval: number;
+  /** Most entries one sweep step examines. */
+  readonly pruneLimit: number;
 }
 
 /** Longest delay `setInterval` honours. */
@@ -68,15 +90,21 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 /** Default entry bound. */
 export const DEFAULT_MAX_ENTRIES = 50_000;
 /** Default sweep period in ms. */
-export const DEFAULT_SWEEP_INTERVAL_MS = 1_000;
-/** Default entries examined per sweep tick. */
-export const DEFAULT_SWEEP_BATCH = 1_000;
+export const DEFAULT_PRUNE_INTERVAL_MS = 1_000;
+/** Default upper bound of entries one sweep step examines. */
+export const DEFAULT_PRUNE_LIMIT = 10_000;
+
+/** Renamed options (old name → new name): passing an old one is a `ConfigError`, never silently ignored. */
+const RENAMED: Readonly<Record<string, string>> = {
+  sweepIntervalMs: 'pruneInterval',
+  sweepBatch: 'pruneLimit',
+};
 
 /**
  * Applies defaults and validates.
  *
- * @throws {@link ConfigError} for a non-object, unknown value mode, or a bound that is
- * not a positive safe integer.
+ * @throws {@link ConfigError} for a non-object, a renamed option, an invalid prefix,
+ * an unknown value mode or policy, or a bound that is not a positive safe integer.
  */
 export function resolveMemoryStoreOptions(
   options: MemoryStoreOptions | undefined,
@@ -85,21 +113,29 @@ export function resolveMemoryStoreOptions(
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('MemoryStore options must be an object');
   }
-  const prefix = options.prefix ?? 'app';
-  if (typeof prefix !== 'string') throw new ConfigError('MemoryStore prefix must be a string');
+  assertNoRenamedOptions(options, RENAMED, 'MemoryStore');
+  const prefix = resolvePrefix(options.prefix, { driver: 'MemoryStore', required: false, fallback: 'app' });
   const values = options.values ?? 'reference';
   if (values !== 'reference' && values !== 'copy') {
     throw new ConfigError(`MemoryStore values must be 'reference' or 'copy', got ${String(values)}`);
   }
+  const policy = options.policy ?? 'tinylfu';
+  if (policy !== 'tinylfu' && policy !== 'lru') {
+    throw new ConfigError(`MemoryStore policy must be 'tinylfu' or 'lru', got ${String(policy)}`);
+  }
   if (options.sizeOf !== undefined && typeof options.sizeOf !== 'function') {
     throw new ConfigError('MemoryStore sizeOf must be a function');
   }
-  const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
-  if (sweepIntervalMs !== 0) positiveInteger('sweepIntervalMs', sweepIntervalMs);
+  const pruneInterval = resolveDurationOption(
+    options.pruneInterval,
+    'MemoryStore pruneInterval',
+    DEFAULT_PRUNE_INTERVAL_MS,
+    true,
+  );
   // Node clamps larger delays to 1 ms with a warning, which would turn a lazy sweep into a busy one.
-  if (sweepIntervalMs > MAX_TIMER_DELAY_MS) {
+  if (pruneInterval > MAX_TIMER_DELAY_MS) {
     throw new ConfigError(
-      `MemoryStore sweepIntervalMs must be at most ${MAX_TIMER_DELAY_MS}, got ${sweepIntervalMs}`,
+      `MemoryStore pruneInterval must be at most ${MAX_TIMER_DELAY_MS} ms, got ${pruneInterval}`,
     );
   }
   return {
@@ -111,8 +147,9 @@ export function resolveMemoryStoreOptions(
         : positiveInteger('maxBytes', options.maxBytes),
     sizeOf: options.sizeOf,
     values,
-    sweepIntervalMs,
-    sweepBatch: positiveInteger('sweepBatch', options.sweepBatch ?? DEFAULT_SWEEP_BATCH),
+    policy,
+    pruneInterval,
+    pruneLimit: positiveInteger('pruneLimit', options.pruneLimit ?? DEFAULT_PRUNE_LIMIT),
   };
 }
 

@@ -88,7 +88,7 @@ describe('byte interface', () => {
 
 describe('close', () => {
   it('rejects every operation afterwards with StoreClosedError and is idempotent', async () => {
-    const store = new MemoryStore({ sweepIntervalMs: 5 });
+    const store = new MemoryStore({ pruneInterval: 5 });
     await store.set('k', bytes('v'), 0);
     await store.close();
     await store.close();
@@ -107,7 +107,7 @@ describe('close', () => {
     expect(() => store.putValue('k', 1, 0)).toThrow(expect.objectContaining(closed));
     expect(() => store.addValue('k', 1, 0)).toThrow(expect.objectContaining(closed));
     expect(store.size).toBe(0);
-    expect(store.sweep()).toBe(0);
+    expect(store.prune()).toBe(0);
   });
 
   it('byte operations report failures as rejections, never synchronous throws', () => {
@@ -122,15 +122,15 @@ describe('close', () => {
 
 describe('sweep timer', () => {
   it('is a single unref’d interval that close() clears', async () => {
-    const store = new MemoryStore({ sweepIntervalMs: 50 });
-    const internals = store as unknown as { timer: ReturnType<typeof setInterval> | undefined };
-    expect(internals.timer?.hasRef()).toBe(false);
+    const store = new MemoryStore({ pruneInterval: 50 });
+    const internals = store as unknown as { timer: { interval: ReturnType<typeof setInterval> } | undefined };
+    expect(internals.timer?.interval.hasRef()).toBe(false);
     await store.close();
     expect(internals.timer).toBeUndefined();
   });
 
-  it('is not started with sweepIntervalMs 0', async () => {
-    const store = createStore({ sweepIntervalMs: 0 });
+  it('is not started with pruneInterval 0', async () => {
+    const store = createStore({ pruneInterval: 0 });
     expect((store as unknown as { timer: unknown }).timer).toBeUndefined();
   });
 });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { MISS } from '@cache/core';
 import { bytes, createStore, text } from './support.js';
 
-describe('LRU by entries', () => {
+describe('policy lru: by entries', () => {
   it('evicts the least recently written entry when over maxEntries', async () => {
-    const store = createStore({ maxEntries: 3 });
+    const store = createStore({ policy: 'lru', maxEntries: 3 });
     for (const key of ['a', 'b', 'c', 'd']) await store.set(key, bytes(key), 0);
     expect(store.size).toBe(3);
     expect(await store.get('a')).toBeUndefined();
@@ -12,7 +12,7 @@ describe('LRU by entries', () => {
   });
 
   it('a byte read, a peek and an overwrite all count as use', async () => {
-    const store = createStore({ maxEntries: 3 });
+    const store = createStore({ policy: 'lru', maxEntries: 3 });
     await store.set('a', bytes('a'), 0);
     store.putValue('b', { b: 1 }, 0);
     await store.set('c', bytes('c'), 0);
@@ -27,7 +27,7 @@ describe('LRU by entries', () => {
   });
 
   it('a miss and a refused add do not count as use', async () => {
-    const store = createStore({ maxEntries: 2 });
+    const store = createStore({ policy: 'lru', maxEntries: 2 });
     await store.set('a', bytes('a'), 0);
     await store.set('b', bytes('b'), 0);
     expect(await store.add('a', bytes('other'), 0)).toBe(false);
@@ -40,7 +40,7 @@ describe('LRU by entries', () => {
   });
 
   it('keeps exactly one entry with maxEntries 1', async () => {
-    const store = createStore({ maxEntries: 1 });
+    const store = createStore({ policy: 'lru', maxEntries: 1 });
     for (let i = 0; i < 10; i++) store.putValue(`k${i}`, i, 0);
     expect(store.size).toBe(1);
     expect(store.peekValue('k9')).toBe(9);
@@ -48,7 +48,7 @@ describe('LRU by entries', () => {
   });
 
   it('stays consistent over many random operations', async () => {
-    const store = createStore({ maxEntries: 50 });
+    const store = createStore({ policy: 'lru', maxEntries: 50 });
     const model = new Map<string, string>(); // insertion order = recency order, oldest first
     const touch = (key: string, value: string) => {
       model.delete(key);
@@ -80,10 +80,10 @@ describe('LRU by entries', () => {
   });
 });
 
-describe('LRU by bytes', () => {
+describe('policy lru: by bytes', () => {
   it('counts a byte entry as byteLength + 2 bytes per key character', async () => {
     // 'ab' + 6 bytes = 2*2 + 6 = 10 bytes each: three fit in 30, a fourth evicts one.
-    const store = createStore({ maxBytes: 30 });
+    const store = createStore({ policy: 'lru', maxBytes: 30 });
     await store.set('k1', new Uint8Array(6), 0);
     await store.set('k2', new Uint8Array(6), 0);
     await store.set('k3', new Uint8Array(6), 0);
@@ -99,7 +99,7 @@ describe('LRU by bytes', () => {
   });
 
   it('evicts in recency order, not insertion order', async () => {
-    const store = createStore({ maxBytes: 30 });
+    const store = createStore({ policy: 'lru', maxBytes: 30 });
     await store.set('k1', new Uint8Array(6), 0);
     await store.set('k2', new Uint8Array(6), 0);
     await store.set('k3', new Uint8Array(6), 0);
@@ -110,7 +110,7 @@ describe('LRU by bytes', () => {
   });
 
   it('does not store an entry larger than maxBytes and removes the old value of its key', async () => {
-    const store = createStore({ maxBytes: 20 });
+    const store = createStore({ policy: 'lru', maxBytes: 20 });
     await store.set('a', bytes('small'), 0);
     await store.set('b', bytes('other'), 0);
     await store.set('a', new Uint8Array(19), 0); // 19 + 2 > 20
@@ -122,14 +122,14 @@ describe('LRU by bytes', () => {
   });
 
   it('an entry of exactly maxBytes fits', async () => {
-    const store = createStore({ maxBytes: 20 });
+    const store = createStore({ policy: 'lru', maxBytes: 20 });
     await store.set('a', new Uint8Array(18), 0);
     expect(await store.get('a')).toHaveLength(18);
   });
 
-  it('estimates a by-reference value as its JSON length when no sizeOf is given', () => {
-    const store = createStore({ maxBytes: 100 });
-    // key 'a' = 2 bytes, JSON '"xxx…"' = 40 + 2 quotes: 44 per entry, two fit.
+  it('estimates a by-reference string as a header plus 2 bytes per character when no sizeOf is given', () => {
+    const store = createStore({ policy: 'lru', maxBytes: 250 });
+    // key 'a' = 2 bytes, the string 24 + 40 * 2 = 104: 106 per entry, two fit.
     store.putValue('a', 'x'.repeat(40), 0);
     store.putValue('b', 'x'.repeat(40), 0);
     expect(store.size).toBe(2);
@@ -140,7 +140,7 @@ describe('LRU by bytes', () => {
 
   it('uses sizeOf for by-reference values', () => {
     const sizes = new Map<unknown, number>();
-    const store = createStore({ maxBytes: 100, sizeOf: (value) => sizes.get(value) ?? 0 });
+    const store = createStore({ policy: 'lru', maxBytes: 100, sizeOf: (value) => sizes.get(value) ?? 0 });
     const big = { big: true };
     const small = { small: true };
     sizes.set(big, 90);
@@ -157,7 +157,7 @@ describe('LRU by bytes', () => {
   });
 
   it('rejects a sizeOf result that is not a size', () => {
-    const store = createStore({ maxBytes: 100, sizeOf: () => Number.NaN });
+    const store = createStore({ policy: 'lru', maxBytes: 100, sizeOf: () => Number.NaN });
     expect(() => store.putValue('a', 1, 0)).toThrow(
       expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' }),
     );
@@ -177,7 +177,7 @@ describe('LRU by bytes', () => {
   });
 
   it('frees the bytes of deleted and overwritten entries', async () => {
-    const store = createStore({ maxBytes: 30 });
+    const store = createStore({ policy: 'lru', maxBytes: 30 });
     await store.set('k1', new Uint8Array(6), 0);
     await store.set('k2', new Uint8Array(6), 0);
     await store.set('k2', new Uint8Array(6), 0);

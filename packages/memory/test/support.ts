@@ -5,7 +5,7 @@ const open: MemoryStore[] = [];
 
 /** A store closed after the test, with the background sweep off unless asked for. */
 export function createStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const store = new MemoryStore({ sweepIntervalMs: 0, ...options });
+  const store = new MemoryStore({ pruneInterval: 0, ...options });
   open.push(store);
   return store;
 }

@@ -76,7 +76,7 @@ describe('TTL', () => {
 
 describe('sweep', () => {
   it('removes expired entries that nobody reads', async () => {
-    const store = createStore({ sweepIntervalMs: 10 });
+    const store = createStore({ pruneInterval: '10ms' });
     for (let i = 0; i < 100; i++) await store.set(`short${i}`, bytes('v'), 20);
     for (let i = 0; i < 5; i++) store.putValue(`keep${i}`, i, 0);
     expect(store.size).toBe(105);
@@ -84,43 +84,43 @@ describe('sweep', () => {
     expect(store.peekValue('keep3')).toBe(3);
   });
 
-  it('examines at most sweepBatch entries per step and resumes where it stopped', async () => {
-    const store = createStore({ sweepBatch: 10 });
+  it('examines at most pruneLimit entries per step and resumes where it stopped', async () => {
+    const store = createStore({ pruneLimit: 10 });
     for (let i = 0; i < 25; i++) await store.set(`k${i}`, bytes('v'), 5);
     await untilAfter(Date.now() + 6);
-    expect(store.sweep()).toBe(10);
+    expect(store.prune()).toBe(10);
     expect(store.size).toBe(15);
     expect(await store.get('k9')).toBeUndefined();
     expect(store.size).toBe(15); // k9 was already swept: the read removed nothing
-    expect(store.sweep()).toBe(10);
-    expect(store.sweep()).toBe(5); // reaches the end
+    expect(store.prune()).toBe(10);
+    expect(store.prune()).toBe(5); // reaches the end
     expect(store.size).toBe(0);
   });
 
   it('wraps around to the start after reaching the end', async () => {
-    const store = createStore({ sweepBatch: 4 });
+    const store = createStore({ pruneLimit: 4 });
     await store.set('a', bytes('v'), 0);
     await store.set('b', bytes('v'), 5);
-    expect(store.sweep()).toBe(0); // nothing expired yet, cursor reaches the end
+    expect(store.prune()).toBe(0); // nothing expired yet, cursor reaches the end
     await store.set('c', bytes('v'), 5);
     await untilAfter(Date.now() + 6);
-    expect(store.sweep()).toBe(2);
+    expect(store.prune()).toBe(2);
     expect(store.size).toBe(1);
   });
 
   it('does not sweep entries that are not expired, and survives a flush mid-walk', async () => {
-    const store = createStore({ sweepBatch: 2 });
+    const store = createStore({ pruneLimit: 2 });
     for (let i = 0; i < 5; i++) await store.set(`k${i}`, bytes('v'), 60_000);
-    expect(store.sweep()).toBe(0);
+    expect(store.prune()).toBe(0);
     await store.flush();
     await store.set('x', bytes('v'), 5);
     await untilAfter(Date.now() + 6);
-    expect(store.sweep()).toBe(1);
+    expect(store.prune()).toBe(1);
     expect(store.size).toBe(0);
   });
 
-  it('sweepIntervalMs 0 starts no timer: expired entries stay until read', async () => {
-    const store = createStore({ sweepIntervalMs: 0 });
+  it('pruneInterval 0 starts no timer: expired entries stay until read', async () => {
+    const store = createStore({ pruneInterval: 0 });
     await store.set('k', bytes('v'), 5);
     await untilAfter(Date.now() + 30);
     expect(store.size).toBe(1);

@@ -6,8 +6,9 @@ import type {
   SqlQueryable,
   SqlRow,
 } from '@cache/sql';
+import { DeadlineQueue } from '@cache/core';
+import { StatementTimeoutError, type StatementRegistry, type StatementTimeouts } from '@cache/sql';
 import type { Pool as PromisePool } from 'mysql2/promise';
-import type { StatementRegistry, StatementTimeouts } from '@cache/sql';
 
 type Callback = (error: Error | null, result?: unknown) => void;
 
@@ -29,15 +30,18 @@ interface CorePool {
 }
 
 /** A statement (or the wait for a connection) that missed its deadline. */
-export class MysqlTimeoutError extends Error {
-  /** Node-style code, as mysql2 uses for its own timeouts. */
-  readonly code = 'ETIMEDOUT';
-
+export class MysqlTimeoutError extends StatementTimeoutError {
   /** @param what - what did not finish; @param ms - the deadline */
   constructor(what: string, ms: number) {
-    super(`${what} did not finish within ${ms} ms`);
+    super(what, ms);
     this.name = 'MysqlTimeoutError';
   }
+}
+
+/** The timeout of one class of statements: its deadline queue, or none (`0`). */
+interface Deadline {
+  readonly queue: DeadlineQueue | undefined;
+  readonly ms: number;
 }
 
 /**
@@ -50,10 +54,13 @@ export class MysqlTimeoutError extends Error {
  *   (`max_prepared_stmt_count`); statements without parameters (DDL,
  *   transaction control) use the text protocol. Every value is bound, never
  *   interpolated.
- * - Each call checks a connection out, runs, and returns it. A deadline covers
- *   the wait for a connection and the statement; when it passes, the connection
- *   is destroyed (it may be stuck mid-statement) instead of being pooled again.
- *   A connection that failed fatally (killed, reset) is dropped by mysql2 itself.
+ * - Each call checks a connection out, runs, and returns it. One deadline per
+ *   call covers the wait for a connection and the statement: a
+ *   {@link DeadlineQueue} (one unref'd timer for every call sharing a timeout,
+ *   no timer per call). When it passes, the connection is destroyed (it may be
+ *   stuck mid-statement) instead of being pooled again, and a connection that
+ *   arrives later goes back to the pool. A connection that failed fatally
+ *   (killed, reset) is dropped by mysql2 itself.
  * - `transaction` runs `START TRANSACTION … COMMIT` on one connection, rolls back
  *   on failure, and destroys the connection when it cannot be rolled back.
  * - An aborted signal is honoured before each statement; a statement already
@@ -62,7 +69,8 @@ export class MysqlTimeoutError extends Error {
 export class MysqlExecutor implements SqlExecutor {
   readonly #pool: CorePool;
   readonly #registry: StatementRegistry;
-  readonly #timeouts: StatementTimeouts;
+  readonly #data: Deadline;
+  readonly #maintenance: Deadline;
 
   /**
    * @param pool - a `mysql2/promise` pool (its callback pool is used underneath)
@@ -72,50 +80,42 @@ export class MysqlExecutor implements SqlExecutor {
   constructor(pool: PromisePool, registry: StatementRegistry, timeouts: StatementTimeouts) {
     this.#pool = pool.pool as unknown as CorePool;
     this.#registry = registry;
-    this.#timeouts = timeouts;
+    this.#data = deadline(timeouts.queryTimeoutMs);
+    this.#maintenance = deadline(timeouts.maintenanceTimeoutMs);
   }
 
   /** @inheritDoc */
-  async query(
-    sql: string,
-    params: readonly SqlParam[],
-    options?: SqlCallOptions,
-  ): Promise<readonly SqlRow[]> {
-    return (await this.#onPool(sql, params, options)) as SqlRow[];
+  query(sql: string, params: readonly SqlParam[], options?: SqlCallOptions): Promise<readonly SqlRow[]> {
+    return this.#onPool(sql, params, options) as Promise<SqlRow[]>;
   }
 
   /** @inheritDoc */
-  async execute(
-    sql: string,
-    params: readonly SqlParam[],
-    options?: SqlCallOptions,
-  ): Promise<SqlExecuteResult> {
-    return affected(await this.#onPool(sql, params, options));
+  execute(sql: string, params: readonly SqlParam[], options?: SqlCallOptions): Promise<SqlExecuteResult> {
+    return this.#onPool(sql, params, options).then(affected);
   }
 
   /** @inheritDoc */
   async transaction<T>(work: (tx: SqlQueryable) => Promise<T>, options?: SqlCallOptions): Promise<T> {
     options?.signal?.throwIfAborted();
-    const connection = await this.#acquire(this.#timeouts.queryTimeoutMs);
+    const connection = await this.#acquire();
+    // Set once a statement timed out: the connection was destroyed, never pool it again.
+    let destroyed = false;
+    const run = (sql: string, params: readonly SqlParam[], call: SqlCallOptions | undefined) => {
+      call?.signal?.throwIfAborted();
+      const timed = this.#deadlineOf(sql);
+      const sent = new Promise<unknown>((resolve, reject) => {
+        this.#start(connection, sql, params, (error, result) => (error ? reject(error) : resolve(result)));
+      });
+      if (timed.queue === undefined) return sent;
+      return timed.queue.track(sent, () => {
+        destroyed = true;
+        connection.destroy();
+        return new MysqlTimeoutError('mysql statement', timed.ms);
+      });
+    };
     const tx: SqlQueryable = {
-      query: async (sql, params, callOptions) =>
-        (await this.#runOn(
-          connection,
-          sql,
-          params,
-          callOptions,
-          this.#registry.timeoutOf(sql, this.#timeouts),
-        )) as SqlRow[],
-      execute: async (sql, params, callOptions) =>
-        affected(
-          await this.#runOn(
-            connection,
-            sql,
-            params,
-            callOptions,
-            this.#registry.timeoutOf(sql, this.#timeouts),
-          ),
-        ),
+      query: async (sql, params, call) => (await run(sql, params, call)) as SqlRow[],
+      execute: async (sql, params, call) => affected(await run(sql, params, call)),
     };
     try {
       await tx.execute('START TRANSACTION', []);
@@ -124,115 +124,99 @@ export class MysqlExecutor implements SqlExecutor {
       connection.release();
       return result;
     } catch (error) {
+      if (destroyed) throw error;
       try {
         await tx.execute('ROLLBACK', []);
         connection.release();
       } catch {
         // The connection's state is unknown (or it is gone): never pool it again.
-        connection.destroy();
+        if (!destroyed) connection.destroy();
       }
       throw error;
     }
   }
 
   /** One statement on a connection of its own, within one deadline. */
-  async #onPool(
-    sql: string,
-    params: readonly SqlParam[],
-    options: SqlCallOptions | undefined,
-  ): Promise<unknown> {
-    options?.signal?.throwIfAborted();
-    const timeoutMs = this.#registry.timeoutOf(sql, this.#timeouts);
-    const started = timeoutMs > 0 ? performance.now() : 0;
-    const connection = await this.#acquire(timeoutMs);
-    const left = timeoutMs > 0 ? Math.max(1, Math.ceil(timeoutMs - (performance.now() - started))) : 0;
+  #onPool(sql: string, params: readonly SqlParam[], options: SqlCallOptions | undefined): Promise<unknown> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const timed = this.#deadlineOf(sql);
+    // The connection while the statement runs on it; cleared once it is released or destroyed.
+    let holding: CoreConnection | undefined;
+    let abandoned = false;
+    const sent = new Promise<unknown>((resolve, reject) => {
+      this.#pool.getConnection((error, connection) => {
+        if (error) return reject(error);
+        if (abandoned) return connection.release();
+        holding = connection;
+        this.#start(connection, sql, params, (statementError, result) => {
+          // Destroyed at the deadline: the caller already has its timeout error.
+          if (holding === undefined) return;
+          holding = undefined;
+          // A no-op when mysql2 dropped the connection after a fatal error.
+          connection.release();
+          if (statementError) reject(statementError);
+          else resolve(result);
+        });
+      });
+    });
+    if (timed.queue === undefined) return sent;
+    return timed.queue.track(sent, () => {
+      abandoned = true;
+      const connection = holding;
+      holding = undefined;
+      // The connection may be stuck mid-statement: never pool it again.
+      connection?.destroy();
+      return connection === undefined
+        ? new MysqlTimeoutError('waiting for a pooled mysql connection', timed.ms)
+        : new MysqlTimeoutError('mysql statement', timed.ms);
+    });
+  }
+
+  /** A pooled connection within the data deadline (one arriving later goes back to the pool). */
+  #acquire(): Promise<CoreConnection> {
+    const { queue, ms } = this.#data;
+    let abandoned = false;
+    const acquired = new Promise<CoreConnection>((resolve, reject) => {
+      this.#pool.getConnection((error, connection) => {
+        if (error) return reject(error);
+        if (abandoned) return connection.release();
+        resolve(connection);
+      });
+    });
+    if (queue === undefined) return acquired;
+    return queue.track(acquired, () => {
+      abandoned = true;
+      return new MysqlTimeoutError('waiting for a pooled mysql connection', ms);
+    });
+  }
+
+  /** Starts one statement on `connection`; `done` is called once (a synchronous throw included). */
+  #start(connection: CoreConnection, sql: string, params: readonly SqlParam[], done: Callback): void {
     try {
-      return await this.#runOn(connection, sql, params, options, left);
-    } finally {
-      // A no-op when the connection was destroyed or mysql2 dropped it after a fatal error.
-      connection.release();
+      if (params.length === 0) {
+        connection.query(sql, done);
+      } else if (this.#registry.isFixed(sql)) {
+        connection.execute(sql, params.map(toDriverValue), done);
+      } else {
+        connection.execute(sql, params.map(toDriverValue), (error, result) => {
+          connection.unprepare(sql);
+          done(error, result);
+        });
+      }
+    } catch (error) {
+      // mysql2 validates parameters synchronously.
+      done(error as Error);
     }
   }
 
-  /** A pooled connection; rejects after `timeoutMs` (a connection arriving later goes back to the pool). */
-  #acquire(timeoutMs: number): Promise<CoreConnection> {
-    return settleWithin<CoreConnection>(
-      timeoutMs,
-      () => new MysqlTimeoutError('waiting for a pooled mysql connection', timeoutMs),
-      (done) => this.#pool.getConnection(done),
-      (connection) => connection.release(),
-    );
-  }
-
-  /** Runs one statement on `connection`; past `timeoutMs` the connection is destroyed. */
-  #runOn(
-    connection: CoreConnection,
-    sql: string,
-    params: readonly SqlParam[],
-    options: SqlCallOptions | undefined,
-    timeoutMs: number,
-  ): Promise<unknown> {
-    options?.signal?.throwIfAborted();
-    return settleWithin<unknown>(
-      timeoutMs,
-      () => {
-        // The connection may be stuck mid-statement: never pool it again.
-        connection.destroy();
-        return new MysqlTimeoutError('mysql statement', timeoutMs);
-      },
-      (done) => {
-        if (params.length === 0) {
-          connection.query(sql, done);
-        } else if (this.#registry.isFixed(sql)) {
-          connection.execute(sql, params.map(toDriverValue), done);
-        } else {
-          connection.execute(sql, params.map(toDriverValue), (error, result) => {
-            connection.unprepare(sql);
-            done(error, result);
-          });
-        }
-      },
-    );
+  #deadlineOf(sql: string): Deadline {
+    return this.#registry.isMaintenance(sql) ? this.#maintenance : this.#data;
   }
 }
 
-/**
- * Starts a callback-style call and settles with its outcome, or with
- * `onTimeout()`'s error once `timeoutMs` (`0` = never) passes first. A success
- * arriving after the timeout goes to `late` (to hand back what it acquired); a
- * synchronous throw from `start` (mysql2 validates parameters that way) rejects.
- */
-function settleWithin<T>(
-  timeoutMs: number,
-  onTimeout: () => Error,
-  start: (done: (error: Error | null, result?: T) => void) => void,
-  late?: (result: T) => void,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            settled = true;
-            reject(onTimeout());
-          }, timeoutMs)
-        : undefined;
-    const done = (error: Error | null, result?: T): void => {
-      if (settled) {
-        if (error === null) late?.(result as T);
-        return;
-      }
-      settled = true;
-      clearTimeout(timer);
-      if (error !== null) reject(error);
-      else resolve(result as T);
-    };
-    try {
-      start(done);
-    } catch (error) {
-      done(error as Error);
-    }
-  });
+function deadline(ms: number): Deadline {
+  return { queue: ms > 0 ? new DeadlineQueue(ms) : undefined, ms };
 }
 
 /**

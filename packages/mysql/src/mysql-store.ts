@@ -20,7 +20,8 @@ import { StatementRegistry } from '@cache/sql';
  *   primary key lets one concurrent inserter win); `increment` is a short
  *   locking transaction, retried on deadlock. Both are safe across processes.
  * - With `uri` (or neither option) the store creates the pool, owns it and ends
- *   it on `close()`; an injected `pool` is never ended.
+ *   it on `close()`, once every call in flight has settled; an injected `pool`
+ *   is never ended. Calls after `close()` reject with `StoreClosedError` at once.
  * - Driver errors reject as `StoreError` (`code: 'CACHE_STORE_ERROR'`, the mysql2
  *   error as `cause`).
  *
@@ -33,15 +34,17 @@ export class MysqlStore extends SqlStore {
   readonly ownsPool: boolean;
 
   /**
-   * @param options - pool or URI, table, prefix, timeouts; see {@link MysqlStoreOptions}
-   * @throws `ConfigError` for invalid options, before any connection is opened
+   * @param options - pool or URI, table, prefix (required), timeouts; see {@link MysqlStoreOptions}
+   * @throws `ConfigError` for invalid options (a missing prefix, a renamed
+   *   option among them), before any connection is opened
    */
-  constructor(options: MysqlStoreOptions = {}) {
+  constructor(options: MysqlStoreOptions) {
     const setup = setUp(options);
     super({
       ...options,
       // The cap lives in the dialect: MySQL's may be raised along with max_allowed_packet.
       maxValueBytes: undefined,
+      coalesce: options.coalesce ?? true,
       dialect: setup.dialect,
       executor: setup.executor,
       onClose: setup.close,
@@ -53,7 +56,7 @@ export class MysqlStore extends SqlStore {
 }
 
 /** Everything the store needs before `super()`: validated options, the pool, the executor. */
-function setUp(options: MysqlStoreOptions) {
+function setUp(options: MysqlStoreOptions | undefined) {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('MysqlStore options must be an object');
   }
@@ -62,12 +65,15 @@ function setUp(options: MysqlStoreOptions) {
     options.maxValueBytes === undefined ? {} : { maxValueBytes: options.maxValueBytes },
   );
   // Validate everything SqlStore would reject before a pool exists.
-  resolveSqlTableOptions(options);
+  // The table may be shared by other services: an explicit prefix is required.
+  resolveSqlTableOptions(options, { driver: 'MysqlStore', required: true });
 
   const owned = connection.pool === undefined;
   const pool = connection.pool ?? mysql.createPool(connection.poolOptions);
   const registry = new StatementRegistry();
   const executor = new MysqlExecutor(pool, registry, connection);
+  // Runs once every call in flight has settled (SqlStore's lifecycle): ending the
+  // pool earlier would fail calls still queued for a connection with "Pool is closed".
   const close = async (): Promise<void> => {
     if (owned) await pool.end();
   };

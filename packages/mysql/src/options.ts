@@ -1,10 +1,23 @@
-import { ConfigError } from '@cache/core';
-import { resolveStatementTimeouts, type SqlTableOptions, type StatementTimeouts } from '@cache/sql';
+import { assertNoRenamedOptions, ConfigError, type Duration } from '@cache/core';
+import {
+  RENAMED_TIMEOUT_OPTIONS,
+  resolveStatementTimeouts,
+  type SqlTableOptions,
+  type StatementTimeouts,
+} from '@cache/sql';
 import type { Pool as CorePool } from 'mysql2';
 import type { Pool as PromisePool, PoolOptions } from 'mysql2/promise';
 
 /** Options of {@link MysqlStore}. */
 export interface MysqlStoreOptions extends SqlTableOptions {
+  /**
+   * Coalesce the calls issued in one tick: `get`s into one `SELECT … IN (…)`
+   * (one round trip for all of them), `set`s into one multi-row upsert (one
+   * statement and one commit; the last of duplicate keys wins; the batch succeeds
+   * or fails as a whole). A lone call is still the single-row statement; calls
+   * with a `signal` are never coalesced. Default `true`.
+   */
+  readonly coalesce?: boolean | undefined;
   /**
    * An existing mysql2 pool: a `mysql2/promise` pool, or a callback pool from
    * `mysql2` (the store uses its promise wrapper). The caller owns it: `close()`
@@ -27,19 +40,19 @@ export interface MysqlStoreOptions extends SqlTableOptions {
   readonly poolOptions?: PoolOptions | undefined;
   /**
    * Deadline of each data statement (`get`, `set`, `add`, `increment`,
-   * batches, …) in ms, counted from asking the pool for a connection (mysql2's
-   * pool queue has no timeout of its own). A call without an answer by then
-   * rejects with a `StoreError`, and the connection it was using is destroyed
-   * rather than returned to the pool. A transaction (`increment`) applies it to
-   * each of its statements. `0` disables it. Applies to injected pools too.
-   * Default 5,000.
+   * batches, …): ms or a duration string (`'2s'`), counted from asking the pool
+   * for a connection (mysql2's pool queue has no timeout of its own). A call
+   * without an answer by then rejects with a `StoreError`, and the connection it
+   * was using is destroyed rather than returned to the pool. A transaction
+   * (`increment`) applies it to each of its statements. `0` disables it. Applies
+   * to injected pools too. Default 5 s.
    */
-  readonly queryTimeoutMs?: number | undefined;
+  readonly timeout?: Duration | undefined;
   /**
    * Deadline of `flush()`, `prune()` and table creation, which may touch many
-   * rows, in ms. `0` disables it. Default 60,000.
+   * rows (ms or a duration string). `0` disables it. Default 60 s.
    */
-  readonly maintenanceTimeoutMs?: number | undefined;
+  readonly maintenanceTimeout?: Duration | undefined;
   /**
    * Largest value accepted, in bytes. Default 16 MiB − 64 KiB, which fits the
    * server's default `max_allowed_packet` (16 MiB on MariaDB). Raise it together
@@ -61,7 +74,7 @@ export const MYSQL_POOL_DEFAULTS = {
   idleTimeout: 10_000,
   /** TCP keepalive, so a peer that vanished without a FIN is noticed. */
   enableKeepAlive: true,
-  /** Calls queue for a free connection (bounded by `queryTimeoutMs`) rather than fail at once. */
+  /** Calls queue for a free connection (bounded by the store's `timeout`) rather than fail at once. */
   waitForConnections: true,
 } as const satisfies PoolOptions;
 
@@ -78,9 +91,11 @@ export interface ResolvedConnection extends StatementTimeouts {
  * `@cache/sql`).
  *
  * @throws {@link ConfigError} for a pool combined with `uri` or `poolOptions`,
- *   something that is not a mysql2 pool, a bad `uri`, or a bad timeout.
+ *   something that is not a mysql2 pool, a bad `uri`, a bad timeout, or a
+ *   renamed option (`queryTimeoutMs` → `timeout`, …).
  */
 export function resolveConnection(options: MysqlStoreOptions): ResolvedConnection {
+  assertNoRenamedOptions(options, RENAMED_TIMEOUT_OPTIONS, 'MysqlStore');
   const { pool, uri, poolOptions } = options;
   let promisePool: PromisePool | undefined;
   if (pool !== undefined) {

@@ -7,6 +7,7 @@ import {
   MYSQL_POOL_DEFAULTS,
   MysqlExecutor,
   MysqlStore,
+  type MysqlStoreOptions,
   mysqlDialect,
   StatementRegistry,
 } from '../src/index.js';
@@ -19,10 +20,10 @@ const stores: MysqlStore[] = [];
 const pools: { end(): Promise<void> | void }[] = [];
 
 /** A store on a fresh table, closed after the file. */
-function storeOn(options: ConstructorParameters<typeof MysqlStore>[0] = {}): MysqlStore {
+function storeOn(options: Partial<MysqlStoreOptions> = {}): MysqlStore {
   const table = options.table ?? uniqueTable('focus');
   tables.add(table);
-  const store = new MysqlStore({ uri: MYSQL_URL, ...options, table });
+  const store = new MysqlStore({ uri: MYSQL_URL, prefix: 'focus', ...options, table });
   stores.push(store);
   return store;
 }
@@ -108,19 +109,66 @@ describe('MysqlStore: pool ownership', () => {
 
   it('rejects conflicting or invalid options with ConfigError before connecting', () => {
     const pool = ownPool();
-    const cases: [string, () => unknown][] = [
-      ['pool + uri', () => new MysqlStore({ pool, uri: MYSQL_URL })],
-      ['pool + poolOptions', () => new MysqlStore({ pool, poolOptions: { connectionLimit: 1 } })],
-      ['not a pool', () => new MysqlStore({ pool: {} as mysql.Pool })],
-      ['bad uri', () => new MysqlStore({ uri: 'not a url' })],
-      ['bad table', () => new MysqlStore({ uri: MYSQL_URL, table: 'x`; DROP TABLE y' })],
-      ['negative timeout', () => new MysqlStore({ uri: MYSQL_URL, queryTimeoutMs: -1 })],
-      ['bad maintenance timeout', () => new MysqlStore({ uri: MYSQL_URL, maintenanceTimeoutMs: Number.NaN })],
-      ['bad value cap', () => new MysqlStore({ uri: MYSQL_URL, maxValueBytes: 0 })],
+    const uri = MYSQL_URL;
+    const prefix = 'p';
+    const cases: [string, () => unknown, RegExp][] = [
+      ['no prefix', () => new MysqlStore({ uri }), /needs a prefix/],
+      ['prefix over 255 bytes', () => new MysqlStore({ uri, prefix: 'x'.repeat(256) }), /255/],
+      ['pool + uri', () => new MysqlStore({ pool, uri, prefix }), /either/],
+      [
+        'pool + poolOptions',
+        () => new MysqlStore({ pool, poolOptions: { connectionLimit: 1 }, prefix }),
+        /either/,
+      ],
+      ['not a pool', () => new MysqlStore({ pool: {} as mysql.Pool, prefix }), /mysql2 pool/],
+      ['bad uri', () => new MysqlStore({ uri: 'not a url', prefix }), /uri/],
+      ['bad table', () => new MysqlStore({ uri, prefix, table: 'x`; DROP TABLE y' }), /identifier/],
+      ['negative timeout', () => new MysqlStore({ uri, prefix, timeout: -1 }), /timeout/],
+      ['unparsable timeout', () => new MysqlStore({ uri, prefix, timeout: 'soon' as never }), /timeout/],
+      [
+        'bad maintenance timeout',
+        () => new MysqlStore({ uri, prefix, maintenanceTimeout: Number.NaN }),
+        /maint/,
+      ],
+      ['bad value cap', () => new MysqlStore({ uri, prefix, maxValueBytes: 0 }), /maxValueBytes/],
     ];
-    for (const [label, build] of cases) {
-      expect(build, label).toThrow(expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' }));
+    for (const [old, now] of [
+      ['queryTimeoutMs', 'timeout'],
+      ['maintenanceTimeoutMs', 'maintenanceTimeout'],
+      ['onPruneError', 'onBackgroundError'],
+    ] as const) {
+      cases.push([old, () => new MysqlStore({ uri, prefix, [old]: 1_000 } as never), new RegExp(`"${now}"`)]);
     }
+    for (const [label, build, message] of cases) {
+      expect(build, label).toThrow(
+        expect.objectContaining({ code: 'CACHE_INVALID_CONFIG', message: expect.stringMatching(message) }),
+      );
+    }
+  });
+
+  it('close waits for the calls queued for a connection, then ends its own pool; later calls fail at once', async () => {
+    // Two connections for 50 calls: most wait in the pool's queue when close() is called.
+    const store = storeOn({ poolOptions: { connectionLimit: 2 } });
+    await store.set('seed', text('0'), LONG_TTL);
+    const outcomes: string[] = [];
+    let applied = 0;
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      (i % 2 === 0 ? store.increment('seed', 1, LONG_TTL).then(() => applied++) : store.get('seed')).then(
+        () => outcomes.push('ok'),
+        (error: { code?: string }) => outcomes.push(String(error.code)),
+      ),
+    );
+    await store.close();
+    expect(outcomes).toHaveLength(50);
+    expect(outcomes.filter((outcome) => outcome !== 'ok' && outcome !== 'CACHE_STORE_CLOSED')).toEqual([]);
+    await expect(store.pool.query('SELECT 1')).rejects.toThrow(/closed/i);
+    await Promise.all(calls);
+    const started = performance.now();
+    await expect(store.get('seed')).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+    expect(performance.now() - started).toBeLessThan(50);
+    // Every increment reported as done was applied, and no other.
+    const check = storeOn({ table: store.statements.names.tableName.replaceAll('`', '') });
+    expect(decode(await check.get('seed'))).toBe(String(applied));
   });
 
   it('maxValueBytes sets the cap (above the default too) and is checked before any SQL', async () => {
@@ -201,11 +249,11 @@ describe('MysqlStore: statements', () => {
 });
 
 describe('MysqlStore: failures', () => {
-  it('a statement stuck behind a row lock fails after queryTimeoutMs; its connection is destroyed', async () => {
+  it('a statement stuck behind a row lock fails after `timeout`; its connection is destroyed', async () => {
     expect(DEFAULT_QUERY_TIMEOUT_MS).toBe(5_000);
     const pool = ownPool({ connectionLimit: 1 });
     const ids = trackConnections(pool);
-    const store = storeOn({ pool, uri: undefined, queryTimeoutMs: 300 });
+    const store = storeOn({ pool, uri: undefined, timeout: '300ms' });
     await store.set('locked', text('v'), LONG_TTL);
     const locker = await admin.getConnection();
     try {
@@ -228,9 +276,9 @@ describe('MysqlStore: failures', () => {
     expect(ids.size).toBe(2);
   });
 
-  it('the wait for a free connection is bounded by queryTimeoutMs too', async () => {
+  it('the wait for a free connection is bounded by `timeout` too', async () => {
     const pool = ownPool({ connectionLimit: 1 });
-    const store = storeOn({ pool, uri: undefined, queryTimeoutMs: 200 });
+    const store = storeOn({ pool, uri: undefined, timeout: 200 });
     await store.set('k', text('v'), LONG_TTL);
     const held = await pool.getConnection();
     try {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { assertStoreKey } from '@cache/core';
 
 /**
  * Maps the caller's keys onto NATS KV keys.
@@ -19,6 +20,12 @@ import { createHash } from 'node:crypto';
  *
  * The leading letter keeps every token non-empty and separates the plain and
  * hashed namespaces.
+ *
+ * Both are only injective for well-formed UTF-16: a lone surrogate has no UTF-8
+ * encoding (it becomes U+FFFD), so `'\uD800x'` and `'\uDBFFx'` would share one KV
+ * key, and two such prefixes one token (one's `flush()` would purge the other).
+ * Keys are therefore checked here with `assertStoreKey`, prefixes by
+ * `resolvePrefix` when the options are read.
  */
 
 /** Longest key token written verbatim; longer keys are hashed (keeps subjects well under NATS limits). */
@@ -43,8 +50,13 @@ export function encodePrefixToken(prefix: string): string {
   return plain.length <= MAX_PLAIN_KEY_TOKEN ? plain : `q${sha256(bytes)}`;
 }
 
-/** The KV key for `key` under an already encoded prefix token. */
+/**
+ * The KV key for `key` under an already encoded prefix token.
+ *
+ * @throws `InvalidKeyError` for an empty key or one with a lone surrogate
+ */
 export function encodeKey(prefixToken: string, key: string): EncodedKey {
+  assertStoreKey(key);
   // On every call's hot path: one native UTF-8 + base64url pass.
   const bytes = Buffer.from(key, 'utf8');
   const plain = `k${bytes.toString('base64url')}`;

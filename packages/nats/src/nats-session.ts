@@ -1,4 +1,5 @@
 import { connect, Events, type JetStreamManager, type KV, type NatsConnection, type Status } from 'nats';
+import { DirectKv } from './direct-kv.js';
 import { jetStreamErrorCode, STREAM_NAME_IN_USE } from './nats-errors.js';
 import type { ResolvedNatsStoreOptions } from './options.js';
 
@@ -9,6 +10,11 @@ export interface NatsSession {
   readonly jsm: JetStreamManager;
   /** Name of the stream backing the bucket. */
   readonly stream: string;
+  /**
+   * The fast path for gets and plain puts (see `direct-kv.ts`), or `undefined` when
+   * the bucket does not allow direct gets or is a mirror (then `kv` serves them).
+   */
+  readonly direct: DirectKv | undefined;
 }
 
 /** Raised (and wrapped in a `StoreError`) when an operation starts while the client is offline. */
@@ -44,6 +50,8 @@ export class NatsSessionManager {
   #connected = true;
   #statusIterator: AsyncIterable<Status> | undefined;
   #closed = false;
+  /** One per connection, kept across re-bindings of the bucket (its subjects do not change). */
+  #direct: DirectKv | undefined;
 
   /** @param options - the store's resolved options (connection or servers, bucket, timeouts) */
   constructor(private readonly options: ResolvedNatsStoreOptions) {}
@@ -98,6 +106,8 @@ export class NatsSessionManager {
   async close(): Promise<void> {
     this.#closed = true;
     const connection = await this.#connection?.catch(() => undefined);
+    this.#direct?.close(new Error('the store is closed'));
+    this.#direct = undefined;
     stopIterator(this.#statusIterator);
     this.#statusIterator = undefined;
     if (connection !== undefined && this.ownsConnection && !connection.isClosed()) {
@@ -125,7 +135,12 @@ export class NatsSessionManager {
       if (jetStreamErrorCode(error) !== STREAM_NAME_IN_USE) throw error;
       kv = await js.views.kv(options.bucket, kvOptions);
     }
-    return { connection, kv, jsm, stream: `KV_${options.bucket}` };
+    const stream = `KV_${options.bucket}`;
+    const { config } = await jsm.streams.info(stream);
+    const plain = config.allow_direct === true && config.mirror === undefined && config.sources === undefined;
+    if (plain)
+      this.#direct ??= new DirectKv(connection, options.bucket, options.timeoutMs, inboxPrefixOf(connection));
+    return { connection, kv, jsm, stream, direct: plain ? this.#direct : undefined };
   }
 
   /** The connection: the injected one, or one created once (retried after a failed first connect). */
@@ -164,14 +179,24 @@ export class NatsSessionManager {
     void (async () => {
       try {
         for await (const status of iterator) {
-          if (status.type === Events.Disconnect) this.#connected = false;
-          else if (status.type === Events.Reconnect) this.#connected = true;
+          if (status.type === Events.Disconnect) {
+            this.#connected = false;
+            // Replies to requests sent before the drop may never come: fail them now
+            // (a typed error at once) rather than at their deadline.
+            this.#direct?.failAll(new NatsDisconnectedError());
+          } else if (status.type === Events.Reconnect) this.#connected = true;
         }
       } catch {
         // The iterator ends with the connection; nothing to report.
       }
     })();
   }
+}
+
+/** The connection's `inboxPrefix` option, where nats.js exposes it (the public type hides `options`). */
+function inboxPrefixOf(connection: NatsConnection): string | undefined {
+  const prefix = (connection as { options?: { inboxPrefix?: unknown } }).options?.inboxPrefix;
+  return typeof prefix === 'string' && prefix !== '' ? prefix : undefined;
 }
 
 /** Stops a nats.js queued iterator (the public type hides `stop`). */

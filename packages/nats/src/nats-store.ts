@@ -8,9 +8,9 @@ import {
   InvalidValueError,
   type Store,
   type StoreCapabilities,
-  StoreClosedError,
   type StoreEntry,
   StoreError,
+  StoreLifecycle,
   type StoreOperationOptions,
   ValueTooLargeError,
 } from '@cache/core';
@@ -22,18 +22,13 @@ import {
   expiryFor,
   isExpired,
 } from './envelope.js';
+import type { DirectEntry } from './direct-kv.js';
 import { type EncodedKey, encodeKey, encodePrefixToken } from './key-encoding.js';
 import { KeyedSerializer } from './keyed-serializer.js';
 import { isWrongLastSequence, suggestsMissingBucket } from './nats-errors.js';
 import { type NatsSession, NatsSessionManager } from './nats-session.js';
 import { type NatsStoreOptions, type ResolvedNatsStoreOptions, resolveNatsStoreOptions } from './options.js';
 
-/**
- * Room kept free in every message for the envelope, a stored original key (keys
- * up to 4096 UTF-16 code units, the facade's default limit, fit) and the
- * revision-check header, when deriving `capabilities.maxValueBytes`.
- */
-const PAYLOAD_RESERVE_BYTES = 16 * 1024;
 /** Upper bound of the NATS headers a revision-checked publish adds. */
 const HEADER_RESERVE_BYTES = 128;
 
@@ -57,13 +52,15 @@ interface ReadResult {
  *   read and retry a lost race up to `maxConflictRetries` times, then throw
  *   `ConflictError`.
  * - `flush` is one stream purge filtered on this prefix's subject token.
+ * - `close()` refuses new calls at once (`StoreClosedError`), waits for the calls
+ *   in flight, then drains a connection it created; an injected one stays open.
  *
  * See the package README for the key encoding, timeouts and caveats.
  */
 export class NatsStore implements Store {
   /** Driver name reported to observers. */
   readonly name = 'nats';
-  /** Shared, durable (file storage), millisecond TTLs, value cap derived from `maxPayloadBytes`. */
+  /** Shared, durable (file storage), millisecond TTLs, value cap `maxValueBytes`. */
   readonly capabilities: StoreCapabilities;
 
   readonly #options: ResolvedNatsStoreOptions;
@@ -71,13 +68,23 @@ export class NatsStore implements Store {
   readonly #prefixToken: string;
   readonly #serializer = new KeyedSerializer();
   readonly #background = new Set<Promise<void>>();
-  #closed = false;
+  readonly #lifecycle = new StoreLifecycle('nats');
+  /** `#failure` of the hot paths, as rejection handlers built once (a call allocates none). */
+  readonly #failures = {
+    get: (error: unknown): never => {
+      throw this.#failure('get', error);
+    },
+    set: (error: unknown): never => {
+      throw this.#failure('set', error);
+    },
+  };
 
   /**
-   * @param options - connection or servers, bucket, prefix, timeouts; see {@link NatsStoreOptions}
-   * @throws `ConfigError` for an invalid bucket name or conflicting options
+   * @param options - prefix (required), connection or servers, bucket, timeout; see {@link NatsStoreOptions}
+   * @throws `ConfigError` for a missing or invalid prefix, an invalid bucket name,
+   *   conflicting options, or an option name of an earlier version
    */
-  constructor(options: NatsStoreOptions = {}) {
+  constructor(options: NatsStoreOptions) {
     this.#options = resolveNatsStoreOptions(options);
     this.#sessions = new NatsSessionManager(this.#options);
     this.#prefixToken = encodePrefixToken(this.#options.prefix);
@@ -85,7 +92,7 @@ export class NatsStore implements Store {
       shared: true,
       durable: true,
       ttlResolutionMs: 1,
-      maxValueBytes: Math.max(0, this.#options.maxPayloadBytes - PAYLOAD_RESERVE_BYTES),
+      maxValueBytes: this.#options.maxValueBytes,
     };
   }
 
@@ -104,160 +111,222 @@ export class NatsStore implements Store {
     return encodeKey(this.#prefixToken, key).kvKey;
   }
 
-  async get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
-    return this.#run('get', options, async (session) => {
-      const found = await this.#read(session, encodeKey(this.#prefixToken, key));
-      return found.live?.value;
+  // Every public call returns the lifecycle's promise as it is (no `async` wrapper,
+  // which would settle a few ticks after `close()` has already resolved). Keys are
+  // checked and encoded inside it, before anything is sent; a throw there rejects.
+
+  get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
+    return this.#lifecycle.run(() => {
+      const encoded = encodeKey(this.#prefixToken, key);
+      const session = this.#ready(options);
+      if (session === undefined) {
+        return this.#run('get', options, async (opened) => (await this.#read(opened, encoded)).live?.value);
+      }
+      // The hot path: one `.then` on the request, no `async` frame.
+      return this.#entry(session, encoded.kvKey).then(
+        (entry) => this.#live(session, encoded, entry, true).live?.value,
+        this.#failures.get,
+      );
     });
   }
 
-  async getMany(
-    keys: readonly string[],
-    options?: StoreOperationOptions,
-  ): Promise<(Uint8Array | undefined)[]> {
-    if (keys.length === 0) return [];
-    // NATS has no multi-get on 2.9; the reads are pipelined on one connection.
-    return this.#run('getMany', options, (session) =>
-      Promise.all(
-        keys.map(async (key) => (await this.#read(session, encodeKey(this.#prefixToken, key))).live?.value),
-      ),
-    );
-  }
-
-  async set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
-    const encoded = encodeKey(this.#prefixToken, key);
-    this.#checkSize(key, value, encoded);
-    await this.#run('set', options, async (session) => {
-      await session.kv.put(encoded.kvKey, this.#envelope(key, value, ttl, encoded, session));
+  getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
+    return this.#lifecycle.run(() => {
+      const encoded = keys.map((key) => encodeKey(this.#prefixToken, key));
+      if (encoded.length === 0) return Promise.resolve([]);
+      // NATS has no multi-get on 2.9; the reads are pipelined on one connection.
+      return this.#run('getMany', options, (session) =>
+        Promise.all(encoded.map(async (target) => (await this.#read(session, target)).live?.value)),
+      );
     });
   }
 
-  async setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
-    if (entries.length === 0) return;
-    const encoded = entries.map((entry) => {
-      const key = encodeKey(this.#prefixToken, entry.key);
-      this.#checkSize(entry.key, entry.value, key);
-      return key;
+  set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      const encoded = encodeKey(this.#prefixToken, key);
+      this.#checkSize(key, value);
+      const session = this.#ready(options);
+      if (session === undefined) {
+        return this.#run('set', options, async (opened) => {
+          await this.#put(opened, encoded.kvKey, this.#envelope(key, value, ttl, encoded, opened));
+        });
+      }
+      return this.#put(session, encoded.kvKey, this.#envelope(key, value, ttl, encoded, session)).then(
+        toVoid,
+        this.#failures.set,
+      );
     });
-    await this.#run('setMany', options, async (session) => {
-      await Promise.all(
-        entries.map((entry, i) => {
-          const target = encoded[i] as EncodedKey;
-          return session.kv.put(
-            target.kvKey,
-            this.#envelope(entry.key, entry.value, entry.ttl, target, session),
-          );
+  }
+
+  setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      const encoded = entries.map((entry) => {
+        const key = encodeKey(this.#prefixToken, entry.key);
+        this.#checkSize(entry.key, entry.value);
+        return key;
+      });
+      if (encoded.length === 0) return Promise.resolve();
+      return this.#run('setMany', options, async (session) => {
+        await Promise.all(
+          entries.map((entry, i) => {
+            const target = encoded[i] as EncodedKey;
+            return this.#put(
+              session,
+              target.kvKey,
+              this.#envelope(entry.key, entry.value, entry.ttl, target, session),
+            );
+          }),
+        );
+      });
+    });
+  }
+
+  add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#lifecycle.run(() => {
+      const encoded = encodeKey(this.#prefixToken, key);
+      this.#checkSize(key, value);
+      return this.#run('add', options, async (session) => {
+        // Optimistic first attempt: most adds target a key that never existed.
+        let expectedRevision = 0;
+        for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
+          try {
+            await session.kv.put(encoded.kvKey, this.#envelope(key, value, ttl, encoded, session), {
+              previousSeq: expectedRevision,
+            });
+            return true;
+          } catch (error) {
+            if (!isWrongLastSequence(error)) throw error;
+          }
+          // The key has a message: a live value (we lose), or a delete marker or an
+          // expired value (absent: overwrite exactly that revision).
+          const found = await this.#read(session, encoded, false);
+          if (found.live !== undefined) return false;
+          expectedRevision = found.revision;
+        }
+        throw this.#conflict('add', key);
+      });
+    });
+  }
+
+  increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
+    return this.#lifecycle.run(() => {
+      if (!Number.isSafeInteger(delta))
+        throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
+      const encoded = encodeKey(this.#prefixToken, key);
+      return this.#run('increment', options, (session) =>
+        this.#serializer.run(encoded.kvKey, async () => {
+          for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
+            const found = await this.#read(session, encoded, false);
+            // Core's one rule: only canonical decimals are numeric ("05", "-0" are NotNumericError).
+            const current = found.live === undefined ? 0 : decodeCounter(key, found.live.value);
+            const next = addCounter(key, current, delta);
+            try {
+              await session.kv.put(
+                encoded.kvKey,
+                this.#envelope(key, encodeCounter(next), ttl, encoded, session),
+                {
+                  previousSeq: found.revision,
+                },
+              );
+              return next;
+            } catch (error) {
+              if (!isWrongLastSequence(error)) throw error;
+            }
+            await backoff(attempt);
+          }
+          throw this.#conflict('increment', key);
         }),
       );
     });
   }
 
-  async add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
-    const encoded = encodeKey(this.#prefixToken, key);
-    this.#checkSize(key, value, encoded);
-    return this.#run('add', options, async (session) => {
-      // Optimistic first attempt: most adds target a key that never existed.
-      let expectedRevision = 0;
-      for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
-        try {
-          await session.kv.put(encoded.kvKey, this.#envelope(key, value, ttl, encoded, session), {
-            previousSeq: expectedRevision,
-          });
-          return true;
-        } catch (error) {
-          if (!isWrongLastSequence(error)) throw error;
-        }
-        // The key has a message: a live value (we lose), or a delete marker or an
-        // expired value (absent: overwrite exactly that revision).
-        const found = await this.#read(session, encoded, false);
-        if (found.live !== undefined) return false;
-        expectedRevision = found.revision;
-      }
-      throw this.#conflict('add', key);
-    });
-  }
-
-  async increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
-    if (!Number.isSafeInteger(delta))
-      throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
-    const encoded = encodeKey(this.#prefixToken, key);
-    return this.#run('increment', options, (session) =>
-      this.#serializer.run(encoded.kvKey, async () => {
-        for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
-          const found = await this.#read(session, encoded, false);
-          const current = found.live === undefined ? 0 : decodeCounter(key, found.live.value);
-          const next = addCounter(key, current, delta);
-          try {
-            await session.kv.put(
-              encoded.kvKey,
-              this.#envelope(key, encodeCounter(next), ttl, encoded, session),
-              {
-                previousSeq: found.revision,
-              },
-            );
-            return next;
-          } catch (error) {
-            if (!isWrongLastSequence(error)) throw error;
-          }
-          await backoff(attempt);
-        }
-        throw this.#conflict('increment', key);
-      }),
-    );
-  }
-
-  async delete(key: string, options?: StoreOperationOptions): Promise<void> {
-    await this.#run('delete', options, (session) =>
-      session.kv.delete(encodeKey(this.#prefixToken, key).kvKey),
-    );
-  }
-
-  async deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
-    if (keys.length === 0) return;
-    await this.#run('deleteMany', options, async (session) => {
-      await Promise.all(keys.map((key) => session.kv.delete(encodeKey(this.#prefixToken, key).kvKey)));
-    });
-  }
-
-  async deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
-    const encoded = encodeKey(this.#prefixToken, key);
-    return this.#run('deleteIfEquals', options, async (session) => {
-      for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
-        const found = await this.#read(session, encoded);
-        if (found.live === undefined || !bytesEqual(found.live.value, expected)) return false;
-        try {
-          await session.kv.delete(encoded.kvKey, { previousSeq: found.revision });
-          return true;
-        } catch (error) {
-          // Rewritten since we read it: compare again against the new value.
-          if (!isWrongLastSequence(error)) throw error;
-        }
-      }
-      throw this.#conflict('deleteIfEquals', key);
-    });
-  }
-
-  async flush(options?: StoreOperationOptions): Promise<void> {
-    await this.#run('flush', options, async (session) => {
-      // One server-side purge of this prefix's subjects (values and delete
-      // markers alike): no key listing, and other prefixes are untouched.
-      await session.jsm.streams.purge(session.stream, {
-        filter: `$KV.${this.#options.bucket}.${this.#prefixToken}.>`,
+  delete(key: string, options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      const { kvKey } = encodeKey(this.#prefixToken, key);
+      return this.#run('delete', options, async (session) => {
+        await session.kv.delete(kvKey);
       });
     });
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await Promise.allSettled([...this.#background]);
-    await this.#sessions.close();
+  deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() => {
+      const kvKeys = keys.map((key) => encodeKey(this.#prefixToken, key).kvKey);
+      if (kvKeys.length === 0) return Promise.resolve();
+      return this.#run('deleteMany', options, async (session) => {
+        await Promise.all(kvKeys.map((kvKey) => session.kv.delete(kvKey)));
+      });
+    });
+  }
+
+  deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#lifecycle.run(() => {
+      const encoded = encodeKey(this.#prefixToken, key);
+      return this.#run('deleteIfEquals', options, async (session) => {
+        for (let attempt = 0; attempt <= this.#options.maxConflictRetries; attempt++) {
+          const found = await this.#read(session, encoded);
+          if (found.live === undefined || !bytesEqual(found.live.value, expected)) return false;
+          try {
+            await session.kv.delete(encoded.kvKey, { previousSeq: found.revision });
+            return true;
+          } catch (error) {
+            // Rewritten since we read it: compare again against the new value.
+            if (!isWrongLastSequence(error)) throw error;
+          }
+        }
+        throw this.#conflict('deleteIfEquals', key);
+      });
+    });
+  }
+
+  flush(options?: StoreOperationOptions): Promise<void> {
+    return this.#lifecycle.run(() =>
+      this.#run('flush', options, async (session) => {
+        // One server-side purge of this prefix's subjects (values and delete
+        // markers alike): no key listing, and other prefixes are untouched.
+        await session.jsm.streams.purge(session.stream, {
+          filter: `$KV.${this.#options.bucket}.${this.#prefixToken}.>`,
+        });
+      }),
+    );
+  }
+
+  /**
+   * Refuses new calls at once, waits until every call in flight has settled (and
+   * the background deletes of expired entries they started), then drains a
+   * connection the store created. An injected connection is left open.
+   * Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void> {
+    return this.#lifecycle.close(async () => {
+      await Promise.allSettled([...this.#background]);
+      await this.#sessions.close();
+    });
   }
 
   /** Reads a key with its revision. `purgeExpired` deletes an expired entry in the background. */
   async #read(session: NatsSession, encoded: EncodedKey, purgeExpired = true): Promise<ReadResult> {
-    const entry = await session.kv.get(encoded.kvKey);
-    if (entry === null) return { revision: 0, live: undefined };
+    return this.#live(session, encoded, await this.#entry(session, encoded.kvKey), purgeExpired);
+  }
+
+  /** The key's last message: a direct get on the fast path, else nats.js' `kv.get`. */
+  #entry(session: NatsSession, kvKey: string): Promise<DirectEntry | null> {
+    return session.direct === undefined ? session.kv.get(kvKey) : session.direct.get(kvKey);
+  }
+
+  /** A plain (not revision-checked) put: the fast path when the bucket allows it. */
+  #put(session: NatsSession, kvKey: string, data: Uint8Array): Promise<number> {
+    return session.direct === undefined ? session.kv.put(kvKey, data) : session.direct.put(kvKey, data);
+  }
+
+  /** What `entry` means for `encoded`: its revision and the live envelope, if any. */
+  #live(
+    session: NatsSession,
+    encoded: EncodedKey,
+    entry: DirectEntry | null,
+    purgeExpired: boolean,
+  ): ReadResult {
+    if (entry === null) return NO_ENTRY;
     if (entry.operation !== 'PUT') return { revision: entry.revision, live: undefined };
     const envelope = decodeEnvelope(entry.value);
     if (
@@ -294,11 +363,14 @@ export class NatsStore implements Store {
     return encodeEnvelope(value, expiryFor(ttl, Date.now()), encoded.hashedFrom);
   }
 
-  /** Rejects oversized values before anything is sent. */
-  #checkSize(key: string, value: Uint8Array, encoded: EncodedKey): void {
-    const cap = this.capabilities.maxValueBytes as number;
+  /**
+   * Rejects values over `maxValueBytes` before anything is sent (the envelope and
+   * a stored long key are then checked against the server's `max_payload` in
+   * {@link #envelope}, once connected).
+   */
+  #checkSize(key: string, value: Uint8Array): void {
+    const cap = this.#options.maxValueBytes;
     if (value.byteLength > cap) throw new ValueTooLargeError(key, value.byteLength, cap);
-    this.#checkPayload(key, value, encoded, this.#options.maxPayloadBytes);
   }
 
   /** Whether the whole message (envelope, stored key, headers) fits in `payloadLimit`. */
@@ -321,16 +393,37 @@ export class NatsStore implements Store {
     options: StoreOperationOptions | undefined,
     body: (session: NatsSession) => Promise<T>,
   ): Promise<T> {
-    if (this.#closed) throw new StoreClosedError(this.name);
     options?.signal?.throwIfAborted();
     try {
       return await body(this.#sessions.current() ?? (await this.#sessions.session()));
     } catch (error) {
-      if (error instanceof CacheError) throw error;
-      if (suggestsMissingBucket(error)) this.#sessions.invalidateBucket();
-      throw new StoreError(this.name, operation, error);
+      throw this.#failure(operation, error);
     }
   }
+
+  /**
+   * The open session for a call on the hot path, or `undefined` when the slow path
+   * must open (or re-open) it. Checks the caller's signal first, as `#run` does.
+   */
+  #ready(options: StoreOperationOptions | undefined): NatsSession | undefined {
+    options?.signal?.throwIfAborted();
+    return this.#sessions.current();
+  }
+
+  /** The error a failed call rejects with (see `#run`); forgets the bucket binding when it looks gone. */
+  #failure(operation: string, error: unknown): Error {
+    if (error instanceof CacheError) return error;
+    if (suggestsMissingBucket(error)) this.#sessions.invalidateBucket();
+    return new StoreError(this.name, operation, error);
+  }
+}
+
+/** A key without any message. */
+const NO_ENTRY: ReadResult = { revision: 0, live: undefined };
+
+/** A reply that only says the call succeeded. */
+function toVoid(): undefined {
+  return undefined;
 }
 
 /** Short, jittered pause after a lost race so racing writers spread out. */

@@ -1,4 +1,10 @@
-import { ConfigError } from '@cache/core';
+import {
+  assertNoRenamedOptions,
+  ConfigError,
+  type Duration,
+  resolveDurationOption,
+  resolvePrefix,
+} from '@cache/core';
 import type { ConnectionOptions, NatsConnection } from 'nats';
 
 /** Options of {@link NatsStore}. */
@@ -21,15 +27,19 @@ export interface NatsStoreOptions {
   readonly connectOptions?: Partial<ConnectionOptions> | undefined;
   /** KV bucket name, `[-_a-zA-Z0-9]+`. Created (history 1) when missing. Default `'cache'`. */
   readonly bucket?: string | undefined;
-  /** Key prefix: `flush()` removes exactly this prefix's keys. Default `'app'`. */
-  readonly prefix?: string | undefined;
   /**
-   * Deadline in ms of every JetStream request (and of connecting, for an owned
-   * connection). An operation against an unreachable server fails with a
-   * `StoreError` after at most this long, and at once while the client knows it
-   * is disconnected. Default 2000.
+   * Key prefix (required: a bucket may be shared by several services): `flush()`
+   * removes exactly this prefix's keys. A non-empty, well-formed string, else
+   * `ConfigError`.
    */
-  readonly timeoutMs?: number | undefined;
+  readonly prefix: string;
+  /**
+   * Deadline of every JetStream request (and of connecting, for an owned
+   * connection), in ms or as a string (`'2s'`). An operation against an
+   * unreachable server fails with a `StoreError` after at most this long, and at
+   * once while the client knows it is disconnected. Default 2000 ms.
+   */
+  readonly timeout?: Duration | undefined;
   /**
    * How often an optimistic revision-checked write (`increment`, `add` over an
    * expired entry, `deleteIfEquals`) is retried after losing a race before it
@@ -37,19 +47,21 @@ export interface NatsStoreOptions {
    */
   readonly maxConflictRetries?: number | undefined;
   /**
-   * The server's `max_payload` in bytes (NATS default 1 MiB). The advertised
-   * `capabilities.maxValueBytes` is derived from it; values are also checked
-   * against the payload limit the server announces once connected.
+   * Largest value in bytes the store accepts (`capabilities.maxValueBytes`).
+   * Default {@link DEFAULT_MAX_VALUE_BYTES}: NATS's default 1 MiB `max_payload`
+   * minus 16 KiB for the envelope, a stored long key and headers. Values are also
+   * checked against the payload limit the server announces once connected.
    */
-  readonly maxPayloadBytes?: number | undefined;
+  readonly maxValueBytes?: number | undefined;
   /**
-   * Optional bucket-wide max age in ms, applied only when this store creates the
-   * bucket. Entries (and delete markers) then physically disappear that long
-   * after their last write, whatever their own TTL: a safety net against keys
-   * that are written once and never read again. It must exceed every TTL you
-   * use, since it also removes entries that have not expired yet. Default: none.
+   * Optional bucket-wide max age (ms or a duration string), applied only when this
+   * store creates the bucket. Entries (and delete markers) then physically
+   * disappear that long after their last write, whatever their own TTL: a safety
+   * net against keys that are written once and never read again. It must exceed
+   * every TTL you use, since it also removes entries that have not expired yet.
+   * Default: none.
    */
-  readonly bucketMaxAgeMs?: number | undefined;
+  readonly bucketMaxAge?: Duration | undefined;
 }
 
 /** {@link NatsStoreOptions} with defaults applied and validated. */
@@ -61,19 +73,36 @@ export interface ResolvedNatsStoreOptions {
   readonly prefix: string;
   readonly timeoutMs: number;
   readonly maxConflictRetries: number;
-  readonly maxPayloadBytes: number;
+  readonly maxValueBytes: number;
   readonly bucketMaxAgeMs: number | undefined;
 }
 
 /** NATS's default `max_payload`. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
+/**
+ * Room kept free in every message for the envelope, a stored original key (keys
+ * up to 4096 UTF-16 code units, the facade's default limit, fit) and the
+ * revision-check header.
+ */
+export const PAYLOAD_RESERVE_BYTES = 16 * 1024;
+
+/** Default `maxValueBytes`: what fits in NATS's default `max_payload` with room to spare. */
+export const DEFAULT_MAX_VALUE_BYTES = DEFAULT_MAX_PAYLOAD_BYTES - PAYLOAD_RESERVE_BYTES;
+
+/** Option names of earlier versions, and what they are called now. */
+const RENAMED_OPTIONS = {
+  timeoutMs: 'timeout',
+  bucketMaxAgeMs: 'bucketMaxAge',
+  maxPayloadBytes: 'maxValueBytes',
+} as const;
+
 const BUCKET_NAME = /^[-\w]+$/;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${name} must be a positive integer, got ${String(value)}`);
+    throw new ConfigError(`NatsStore ${name} must be a positive integer, got ${String(value)}`);
   }
   return value;
 }
@@ -81,24 +110,29 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 /**
  * Applies defaults and validates.
  *
- * @throws {@link ConfigError} for an invalid bucket name, both `connection` and
- *   `servers`, or a non-positive number.
+ * @throws {@link ConfigError} for a missing or invalid prefix, an invalid bucket
+ *   name, both `connection` and `servers`, a non-positive number or duration, or
+ *   an option name of an earlier version (`timeoutMs`, `bucketMaxAgeMs`,
+ *   `maxPayloadBytes`).
  */
-export function resolveNatsStoreOptions(options: NatsStoreOptions = {}): ResolvedNatsStoreOptions {
+export function resolveNatsStoreOptions(options: NatsStoreOptions): ResolvedNatsStoreOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('NatsStore needs an options object with at least a prefix');
+  }
+  assertNoRenamedOptions(options, RENAMED_OPTIONS, 'NatsStore');
+  const prefix = resolvePrefix(options.prefix, { driver: 'NatsStore', required: true });
   const bucket = options.bucket ?? 'cache';
   if (typeof bucket !== 'string' || !BUCKET_NAME.test(bucket)) {
     throw new ConfigError(
       `NATS bucket name "${String(bucket)}" is invalid: use letters, digits, "-" and "_"`,
     );
   }
-  const prefix = options.prefix ?? 'app';
-  if (typeof prefix !== 'string') throw new ConfigError('prefix must be a string');
   if (options.connection !== undefined && options.servers !== undefined) {
-    throw new ConfigError('pass either connection or servers, not both');
+    throw new ConfigError('NatsStore: pass either connection or servers, not both');
   }
   const servers = options.servers === undefined ? ['127.0.0.1:4222'] : [options.servers].flat();
   if (servers.length === 0 || servers.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new ConfigError('servers must be a non-empty address or list of addresses');
+    throw new ConfigError('NatsStore servers must be a non-empty address or list of addresses');
   }
   return {
     connection: options.connection,
@@ -106,12 +140,12 @@ export function resolveNatsStoreOptions(options: NatsStoreOptions = {}): Resolve
     connectOptions: options.connectOptions ?? {},
     bucket,
     prefix,
-    timeoutMs: positiveInteger('timeoutMs', options.timeoutMs, 2000),
+    timeoutMs: resolveDurationOption(options.timeout, 'NatsStore timeout', 2_000),
     maxConflictRetries: positiveInteger('maxConflictRetries', options.maxConflictRetries, 50),
-    maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES),
+    maxValueBytes: positiveInteger('maxValueBytes', options.maxValueBytes, DEFAULT_MAX_VALUE_BYTES),
     bucketMaxAgeMs:
-      options.bucketMaxAgeMs === undefined
+      options.bucketMaxAge === undefined
         ? undefined
-        : positiveInteger('bucketMaxAgeMs', options.bucketMaxAgeMs, 1),
+        : resolveDurationOption(options.bucketMaxAge, 'NatsStore bucketMaxAge', 0),
   };
 }

@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe('NatsStore when its server is killed and restarted', () => {
   it('fails fast with StoreError while the server is down and works again after the restart', async () => {
-    const store = new NatsStore({ servers: server.url, bucket: 'fault', prefix: 'f', timeoutMs: TIMEOUT_MS });
+    const store = new NatsStore({ servers: server.url, bucket: 'fault', prefix: 'f', timeout: TIMEOUT_MS });
     try {
       await store.set('durable', utf8('before'), LONG_TTL);
       expect(await store.increment('n', 1, LONG_TTL)).toBe(1);
@@ -61,7 +61,7 @@ describe('NatsStore when its server is killed and restarted', () => {
       servers: server.url,
       bucket: 'fault',
       prefix: 'wiped',
-      timeoutMs: TIMEOUT_MS,
+      timeout: TIMEOUT_MS,
     });
     try {
       await store.set('lost', utf8('before'), LONG_TTL);
@@ -85,7 +85,7 @@ describe('NatsStore when its server is killed and restarted', () => {
       servers: server.url,
       bucket: 'fault',
       prefix: 'late',
-      timeoutMs: TIMEOUT_MS,
+      timeout: TIMEOUT_MS,
     });
     try {
       await expect(store.get('x')).rejects.toBeInstanceOf(StoreError);

@@ -1,3 +1,4 @@
+import { InvalidKeyError } from '@cache/core';
 import { describe, expect, it } from 'vitest';
 import { encodeKey, encodePrefixToken, MAX_PLAIN_KEY_TOKEN } from '../src/key-encoding.js';
 
@@ -48,6 +49,15 @@ describe('key encoding', () => {
     expect(a.kvKey).not.toBe(b.kvKey);
     expect(new TextDecoder().decode(a.hashedFrom)).toBe(long);
     expect(encodeKey(token, 'short').hashedFrom).toBeUndefined();
+  });
+
+  it('refuses keys with a lone surrogate, which UTF-8 would merge into one KV key', () => {
+    const token = encodePrefixToken('p');
+    // Without the check both become base64url(UTF-8 "\uFFFDx"): the same KV key.
+    for (const key of ['\uD800x', '\uDBFFx', 'x\uDC00', '']) {
+      expect(() => encodeKey(token, key), JSON.stringify(key)).toThrow(InvalidKeyError);
+    }
+    expect(encodeKey(token, '\uD83D\uDE80').kvKey).not.toBe(encodeKey(token, '\uFFFD').kvKey);
   });
 
   it('hashes very long prefixes into one short token', () => {

@@ -24,7 +24,7 @@ function prefix(): string {
   return `nt_${randomBytes(5).toString('hex')}`;
 }
 
-function open(options: NatsStoreOptions = {}): NatsStore {
+function open(options: Partial<NatsStoreOptions> = {}): NatsStore {
   const store = new NatsStore({ servers: SHARED_NATS_URL, bucket: BUCKET, prefix: prefix(), ...options });
   opened.push(store);
   return store;
@@ -187,9 +187,26 @@ describe('NatsStore on the shared JetStream server', () => {
     await injected.close();
   });
 
+  it('rejects a key with a lone surrogate with InvalidKeyError before any network call', async () => {
+    // Nothing listens on this port: a network call would fail with StoreError instead.
+    const store = new NatsStore({ servers: `127.0.0.1:${await freePort()}`, bucket: BUCKET, prefix: 'p' });
+    const invalid = { code: 'CACHE_INVALID_KEY' };
+    await expect(store.get('\uD800x')).rejects.toMatchObject(invalid);
+    await expect(store.getMany(['ok', '\uDBFFx'])).rejects.toMatchObject(invalid);
+    await expect(store.set('x\uDC00', utf8('v'), LONG_TTL)).rejects.toMatchObject(invalid);
+    await expect(store.setMany([{ key: '\uD800', value: utf8('v'), ttl: 0 }])).rejects.toMatchObject(invalid);
+    await expect(store.add('\uD800', utf8('v'), 0)).rejects.toMatchObject(invalid);
+    await expect(store.increment('\uD800', 1, 0)).rejects.toMatchObject(invalid);
+    await expect(store.delete('\uD800')).rejects.toMatchObject(invalid);
+    await expect(store.deleteMany(['ok', '\uD800'])).rejects.toMatchObject(invalid);
+    await expect(store.deleteIfEquals('\uD800', utf8('v'))).rejects.toMatchObject(invalid);
+    await expect(store.get('')).rejects.toMatchObject(invalid);
+    await store.close();
+  });
+
   it('rejects an oversized value before any network call', async () => {
     // Nothing listens on this port: a network call would fail with StoreError instead.
-    const store = new NatsStore({ servers: `127.0.0.1:${await freePort()}`, bucket: BUCKET });
+    const store = new NatsStore({ servers: `127.0.0.1:${await freePort()}`, bucket: BUCKET, prefix: 'p' });
     const cap = store.capabilities.maxValueBytes as number;
     await expect(store.set('big', new Uint8Array(cap + 1), LONG_TTL)).rejects.toBeInstanceOf(
       ValueTooLargeError,
@@ -209,7 +226,12 @@ describe('NatsStore on the shared JetStream server', () => {
   });
 
   it('fails within its deadline with StoreError when no server is reachable', async () => {
-    const store = new NatsStore({ servers: `127.0.0.1:${await freePort()}`, bucket: BUCKET, timeoutMs: 300 });
+    const store = new NatsStore({
+      servers: `127.0.0.1:${await freePort()}`,
+      bucket: BUCKET,
+      prefix: 'p',
+      timeout: '300ms',
+    });
     const started = Date.now();
     const error = await store.get('x').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreError);

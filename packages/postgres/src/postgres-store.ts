@@ -1,8 +1,9 @@
 import { ConfigError } from '@cache/core';
 import { createPostgresDialect, resolveMaxValueBytes, resolveSqlTableOptions, SqlStore } from '@cache/sql';
-import pg, { type Pool } from 'pg';
+import pg, { type ClientConfig, type Pool, type PoolConfig } from 'pg';
 import { type PostgresStoreOptions, resolveConnection } from './options.js';
 import { PgExecutor } from './pg-executor.js';
+import { PipelinedLanes } from './pipelined-lanes.js';
 import { StatementRegistry } from '@cache/sql';
 
 /**
@@ -18,7 +19,9 @@ import { StatementRegistry } from '@cache/sql';
  * - `add` and `increment` are single atomic statements (`INSERT … ON CONFLICT …
  *   DO UPDATE … WHERE`), safe across processes.
  * - With `connectionString` (or neither option) the store creates the pool, owns
- *   it and ends it on `close()`; an injected `pool` is never ended.
+ *   it and ends it on `close()`, once every call in flight has settled; an
+ *   injected `pool` is never ended. Calls after `close()` reject with
+ *   `StoreClosedError` at once.
  * - Driver errors reject as `StoreError` (`code: 'CACHE_STORE_ERROR'`, the pg
  *   error as `cause`).
  *
@@ -29,27 +32,32 @@ export class PostgresStore extends SqlStore {
   readonly pool: Pool;
   /** Whether the store created {@link PostgresStore.pool} and ends it on `close()`. */
   readonly ownsPool: boolean;
+  /** Connections single statements are pipelined over; `0` when pipelining is off. */
+  readonly pipelineConnections: number;
 
   /**
-   * @param options - pool or connection string, table, prefix, timeouts; see {@link PostgresStoreOptions}
-   * @throws `ConfigError` for invalid options, before any connection is opened
+   * @param options - pool or connection string, table, prefix (required), timeouts; see {@link PostgresStoreOptions}
+   * @throws `ConfigError` for invalid options (a missing prefix, a renamed
+   *   option among them), before any connection is opened
    */
-  constructor(options: PostgresStoreOptions = {}) {
+  constructor(options: PostgresStoreOptions) {
     const setup = setUp(options);
     super({
       ...options,
+      coalesce: options.coalesce ?? true,
       dialect: setup.dialect,
       executor: setup.executor,
       onClose: setup.close,
     });
     this.pool = setup.pool;
     this.ownsPool = setup.owned;
+    this.pipelineConnections = setup.pipeline;
     setup.registry.register(this.statements);
   }
 }
 
 /** Everything the store needs before `super()`: validated options, the pool, the executor. */
-function setUp(options: PostgresStoreOptions) {
+function setUp(options: PostgresStoreOptions | undefined) {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('PostgresStore options must be an object');
   }
@@ -59,22 +67,33 @@ function setUp(options: PostgresStoreOptions) {
   const connection = resolveConnection(options);
   const dialect = createPostgresDialect({ unlogged: options.unlogged === true });
   // Validate everything SqlStore would reject before a pool (and its sockets) exists.
-  resolveSqlTableOptions(options);
+  // The table may be shared by other services: an explicit prefix is required.
+  resolveSqlTableOptions(options, { driver: 'PostgresStore', required: true });
   resolveMaxValueBytes(options.maxValueBytes, dialect.maxValueBytes);
 
   const owned = connection.pool === undefined;
   const pool = connection.pool ?? new pg.Pool(connection.poolConfig);
-  const onPoolError = options.onPoolError;
+  const onBackgroundError = options.onBackgroundError;
   // An idle client whose backend went away is reported as the pool's 'error'
   // event; unheard, Node turns it into an uncaught exception. pg has already
   // dropped that client, so there is nothing else to do.
-  const listener = (error: Error): void => onPoolError?.(error);
-  const listening = owned || onPoolError !== undefined;
+  const listener = (error: Error): void => {
+    try {
+      onBackgroundError?.(error);
+    } catch {
+      // A throwing handler inside an event emitter would crash the process.
+    }
+  };
+  const listening = owned || onBackgroundError !== undefined;
   if (listening) pool.on('error', listener);
 
   const registry = new StatementRegistry();
-  const executor = new PgExecutor(pool, registry, connection);
+  const lanes = connection.pipeline > 0 ? pipelinedLanes(pool, connection.pipeline, listener) : undefined;
+  const executor = new PgExecutor(pool, registry, connection, lanes);
+  // Runs once every call in flight has settled (SqlStore's lifecycle): ending the
+  // pool earlier would strand calls still queued for a client.
   const close = async (): Promise<void> => {
+    await lanes?.close();
     if (!owned) {
       if (listening) pool.off('error', listener);
       return;
@@ -82,5 +101,28 @@ function setUp(options: PostgresStoreOptions) {
     // The listener stays: a client failing while the pool drains must not crash the process.
     await pool.end();
   };
-  return { dialect, pool, owned, registry, executor, close };
+  return { dialect, pool, owned, registry, executor, pipeline: connection.pipeline, close };
+}
+
+/** pg-pool keeps its settings and its client class on the pool (not in @types/pg). */
+interface PoolInternals {
+  readonly options: PoolConfig;
+  readonly Client?: new (config: ClientConfig) => pg.Client;
+}
+
+/**
+ * Pipelined connections opened like the pool's own clients (same settings and
+ * client class, which is what pg-pool does), in pipeline mode.
+ */
+function pipelinedLanes(pool: Pool, connections: number, onBackgroundError: (error: Error) => void) {
+  const internals = pool as unknown as PoolInternals;
+  const config = internals.options;
+  const ClientClass = internals.Client ?? pg.Client;
+  return new PipelinedLanes({
+    connections,
+    createClient: () => new ClientClass({ ...config, pipeline: true }),
+    // pg-pool's default idle timeout is 10 s; 0 keeps idle clients forever.
+    idleTimeoutMs: config.idleTimeoutMillis ?? 10_000,
+    onBackgroundError,
+  });
 }

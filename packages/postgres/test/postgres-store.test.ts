@@ -7,6 +7,7 @@ import {
   PgExecutor,
   POSTGRES_POOL_DEFAULTS,
   PostgresStore,
+  type PostgresStoreOptions,
   StatementRegistry,
 } from '../src/index.js';
 import { adminPool, dropTables, POSTGRES_URL, uniqueTable } from './support/postgres.js';
@@ -18,10 +19,10 @@ const stores: PostgresStore[] = [];
 const pools: pg.Pool[] = [];
 
 /** A store on a fresh table, closed after the file. */
-function storeOn(options: ConstructorParameters<typeof PostgresStore>[0] = {}): PostgresStore {
+function storeOn(options: Partial<PostgresStoreOptions> = {}): PostgresStore {
   const table = options.table ?? uniqueTable('focus');
   tables.add(table);
-  const store = new PostgresStore({ connectionString: POSTGRES_URL, ...options, table });
+  const store = new PostgresStore({ connectionString: POSTGRES_URL, prefix: 'focus', ...options, table });
   stores.push(store);
   return store;
 }
@@ -61,7 +62,7 @@ describe('PostgresStore: pool ownership', () => {
       max: 3,
       connectionString: POSTGRES_URL,
     });
-    // Idle-client failures are heard even without onPoolError (unheard, they crash the process).
+    // Idle-client failures are heard even without onBackgroundError (unheard, they crash the process).
     expect(store.pool.listenerCount('error')).toBe(1);
     await store.set('k', text('v'), LONG_TTL);
     expect(decode(await store.get('k'))).toBe('v');
@@ -72,8 +73,8 @@ describe('PostgresStore: pool ownership', () => {
 
   it('never ends an injected pool, and leaves its error listeners as it found them', async () => {
     const pool = ownPool();
-    const onPoolError = (): void => {};
-    const store = storeOn({ pool, connectionString: undefined, onPoolError });
+    const onBackgroundError = (): void => {};
+    const store = storeOn({ pool, connectionString: undefined, onBackgroundError });
     expect(store.ownsPool).toBe(false);
     expect(pool.listenerCount('error')).toBe(1);
     await store.set('k', text('v'), LONG_TTL);
@@ -81,7 +82,7 @@ describe('PostgresStore: pool ownership', () => {
     expect(pool.ended).toBe(false);
     expect(pool.listenerCount('error')).toBe(0);
     expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-    // Without onPoolError the store does not touch the caller's pool events.
+    // Without onBackgroundError the store does not touch the caller's pool events.
     const quiet = storeOn({ pool, connectionString: undefined });
     await quiet.get('k');
     expect(pool.listenerCount('error')).toBe(0);
@@ -89,24 +90,83 @@ describe('PostgresStore: pool ownership', () => {
 
   it('rejects conflicting or invalid options with ConfigError before connecting', () => {
     const pool = ownPool();
-    const cases: [string, () => unknown][] = [
-      ['pool + connectionString', () => new PostgresStore({ pool, connectionString: POSTGRES_URL })],
-      ['pool + poolOptions', () => new PostgresStore({ pool, poolOptions: { max: 1 } })],
-      ['not a pool', () => new PostgresStore({ pool: {} as pg.Pool })],
-      ['empty connectionString', () => new PostgresStore({ connectionString: '' })],
-      ['bad table', () => new PostgresStore({ connectionString: POSTGRES_URL, table: 'x; DROP TABLE y' })],
-      ['negative timeout', () => new PostgresStore({ connectionString: POSTGRES_URL, queryTimeoutMs: -1 })],
+    const url = POSTGRES_URL;
+    const prefix = 'p';
+    const cases: [string, () => unknown, RegExp][] = [
+      ['no prefix', () => new PostgresStore({ connectionString: url }), /needs a prefix/],
+      ['empty prefix', () => new PostgresStore({ connectionString: url, prefix: '' }), /prefix/],
+      ['pool + connectionString', () => new PostgresStore({ pool, connectionString: url, prefix }), /either/],
+      ['pool + poolOptions', () => new PostgresStore({ pool, poolOptions: { max: 1 }, prefix }), /either/],
+      ['not a pool', () => new PostgresStore({ pool: {} as pg.Pool, prefix }), /pg Pool/],
       [
-        'fractional timeout',
-        () => new PostgresStore({ connectionString: POSTGRES_URL, queryTimeoutMs: 1.5 }),
+        'empty connectionString',
+        () => new PostgresStore({ connectionString: '', prefix }),
+        /connectionString/,
       ],
-      ['unlogged not boolean', () => new PostgresStore({ unlogged: 'yes' as unknown as boolean })],
-      ['value cap above bytea', () => new PostgresStore({ maxValueBytes: 2 ** 31 })],
-      ['onPoolError not a function', () => new PostgresStore({ onPoolError: 1 as unknown as () => void })],
+      [
+        'bad table',
+        () => new PostgresStore({ connectionString: url, prefix, table: 'x; DROP' }),
+        /identifier/,
+      ],
+      [
+        'negative timeout',
+        () => new PostgresStore({ connectionString: url, prefix, timeout: -1 }),
+        /timeout/,
+      ],
+      ['unparsable timeout', () => new PostgresStore({ prefix, timeout: 'soon' as never }), /timeout/],
+      ['timeout over 24 days', () => new PostgresStore({ prefix, timeout: '30d' }), /timeout/],
+      [
+        'bad maintenanceTimeout',
+        () => new PostgresStore({ prefix, maintenanceTimeout: Number.NaN }),
+        /maint/,
+      ],
+      ['unlogged not boolean', () => new PostgresStore({ prefix, unlogged: 'yes' as never }), /unlogged/],
+      ['value cap above bytea', () => new PostgresStore({ prefix, maxValueBytes: 2 ** 31 }), /maxValueBytes/],
+      [
+        'onBackgroundError not a function',
+        () => new PostgresStore({ prefix, onBackgroundError: 1 as never }),
+        /onBackgroundError/,
+      ],
     ];
-    for (const [label, build] of cases) {
-      expect(build, label).toThrow(expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' }));
+    // Each old name is refused, naming its replacement (a silently ignored setting would be worse).
+    for (const [old, now] of [
+      ['queryTimeoutMs', 'timeout'],
+      ['maintenanceTimeoutMs', 'maintenanceTimeout'],
+      ['onPoolError', 'onBackgroundError'],
+      ['onPruneError', 'onBackgroundError'],
+    ] as const) {
+      cases.push([old, () => new PostgresStore({ prefix, [old]: 1_000 } as never), new RegExp(`"${now}"`)]);
     }
+    for (const [label, build, message] of cases) {
+      expect(build, label).toThrow(
+        expect.objectContaining({ code: 'CACHE_INVALID_CONFIG', message: expect.stringMatching(message) }),
+      );
+    }
+  });
+
+  it('close waits for the calls queued for a client, then ends its own pool; later calls fail at once', async () => {
+    // Two connections for 50 calls: 48 wait in pg's queue when close() is called.
+    const store = storeOn({ poolOptions: { max: 2 } });
+    await store.set('seed', text('0'), LONG_TTL);
+    const outcomes: string[] = [];
+    let applied = 0;
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      (i % 2 === 0 ? store.increment('seed', 1, LONG_TTL).then(() => applied++) : store.get('seed')).then(
+        () => outcomes.push('ok'),
+        (error: { code?: string }) => outcomes.push(String(error.code)),
+      ),
+    );
+    await store.close();
+    expect(outcomes).toHaveLength(50);
+    expect(outcomes.filter((outcome) => outcome !== 'ok' && outcome !== 'CACHE_STORE_CLOSED')).toEqual([]);
+    expect(store.pool.ended).toBe(true);
+    await Promise.all(calls);
+    const started = performance.now();
+    await expect(store.get('seed')).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+    expect(performance.now() - started).toBeLessThan(50);
+    // Every increment reported as done was applied, and no other.
+    const check = storeOn({ table: store.statements.names.tableName.replaceAll('"', '') });
+    expect(decode(await check.get('seed'))).toBe(String(applied));
   });
 
   it('unlogged: true creates an UNLOGGED table and reports durable: false', async () => {
@@ -184,9 +244,9 @@ describe('PostgresStore: statements', () => {
 });
 
 describe('PostgresStore: failures', () => {
-  it('a statement stuck behind a row lock fails after queryTimeoutMs and its client is discarded', async () => {
+  it('a statement stuck behind a row lock fails after `timeout` and its client is discarded', async () => {
     const pool = ownPool({ max: 1 });
-    const store = storeOn({ pool, connectionString: undefined, queryTimeoutMs: 300 });
+    const store = storeOn({ pool, connectionString: undefined, timeout: '300ms' });
     expect(DEFAULT_QUERY_TIMEOUT_MS).toBe(5_000);
     await store.set('locked', text('v'), LONG_TTL);
     const locker = await admin.connect();
@@ -226,12 +286,12 @@ describe('PostgresStore: failures', () => {
     expect(performance.now() - started).toBeLessThan(1_500);
   });
 
-  it('terminated idle backends are reported to onPoolError, never crash, and are replaced', async () => {
+  it('terminated idle backends are reported to onBackgroundError, never crash, and are replaced', async () => {
     const applicationName = `cache-test-${randomUUID()}`;
     const errors: Error[] = [];
     const store = storeOn({
       poolOptions: { application_name: applicationName, max: 3 },
-      onPoolError: (error) => errors.push(error),
+      onBackgroundError: (error) => errors.push(error as Error),
     });
     // Three connections, all idle afterwards.
     await Promise.all([store.set('a', text('1'), LONG_TTL), store.get('a'), store.get('b')]);

@@ -9,22 +9,42 @@ import { createHash } from 'node:crypto';
 /** Upper bound of the integers a JavaScript number represents exactly (2^53 - 1). */
 const MAX_SAFE = '9007199254740991';
 
-/** Error reply the increment script returns when the result would leave the safe integer range. */
+/** Error reply of the increment script when the stored value is not a canonical safe integer. */
+export const NOT_NUMERIC_REPLY = 'CACHE_NOT_NUMERIC';
+
+/** Error reply of the increment script when the result would leave the safe integer range. */
 export const UNSAFE_INTEGER_REPLY = 'CACHE_UNSAFE_INTEGER';
 
 /**
- * `INCRBY` and the TTL refresh in one atomic step. `INCRBY` itself rejects a value
- * that is not a decimal integer ("ERR value is not an integer or out of range").
- * A result outside ±(2^53 - 1) is undone before the script returns, so a counter
- * never holds a value JavaScript would read back wrongly and nobody ever sees it.
- * ARGV: delta, ttl in ms (0 = no expiry).
+ * The counter rule of `@cache/core` (`COUNTER_PATTERN`), the TTL refresh and
+ * `INCRBY` in one atomic step.
+ *
+ * `INCRBY` alone is close to the rule (it refuses `05`, `-0`, `+5`, spaces) but
+ * takes anything up to int64: `"12345678901234567"` would be incremented and read
+ * back wrongly by JavaScript. So the script checks the stored value first: `0`, or
+ * an optional `-` and digits without a leading zero, whose magnitude is at most
+ * 2^53 - 1 (which also limits it to 16 digits). The sum is checked before anything
+ * is written (`+` on two safe integers in Lua's doubles is exact whenever the exact
+ * sum is safe, and at least 2^53 whenever it is not), so a refused call changes
+ * nothing. ARGV: delta, ttl in ms (0 = no expiry).
  */
 export const INCREMENT_SCRIPT = `
-local value = redis.call('INCRBY', KEYS[1], ARGV[1])
-if value > ${MAX_SAFE} or value < -${MAX_SAFE} then
-  redis.call('DECRBY', KEYS[1], ARGV[1])
+local current = redis.call('GET', KEYS[1])
+local base = 0
+if current then
+  if current ~= '0' and (#current > 17 or not string.find(current, '^%-?[1-9]%d*$')) then
+    return redis.error_reply('${NOT_NUMERIC_REPLY}')
+  end
+  base = tonumber(current)
+  if base > ${MAX_SAFE} or base < -${MAX_SAFE} then
+    return redis.error_reply('${NOT_NUMERIC_REPLY}')
+  end
+end
+local sum = base + tonumber(ARGV[1])
+if sum > ${MAX_SAFE} or sum < -${MAX_SAFE} then
   return redis.error_reply('${UNSAFE_INTEGER_REPLY}')
 end
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 if tonumber(ARGV[2]) > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 else

@@ -1,10 +1,13 @@
+import type { Duration } from '@cache/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** Options of {@link RedisStore}. Give at most one of `client`, `url` and `clusterNodes`. */
 export interface RedisStoreOptions {
   /**
    * An ioredis `Redis` (standalone or Sentinel) or `Cluster` client. The caller owns
-   * it: the store never closes it and uses it with the caller's options as they are.
+   * it: the store never closes it and uses it with the caller's options as they are,
+   * except ioredis' `keyPrefix`, which it refuses (`ConfigError`): ioredis applies it
+   * to some of the store's commands and not others. Use the store's `prefix` instead.
    */
   readonly client?: Redis | Cluster | undefined;
   /**
@@ -26,14 +29,36 @@ export interface RedisStoreOptions {
   /** Extra ioredis `Cluster` options, applied over the store's defaults (with `clusterNodes` only). */
   readonly clusterOptions?: ClusterOptions | undefined;
   /**
-   * Namespace of this store: keys are stored as `<prefix>:<key>` and `flush()` removes
-   * exactly `<prefix>:*`. Default `'app'`. Must be non-empty.
+   * Namespace of this store (required; e.g. the service name). Keys are stored as
+   * `<prefix>:<key>` with `% : * ? [ ] \ { }` of the prefix percent-encoded, so the
+   * first `:` always ends the prefix, and `flush()` removes exactly this prefix's keys
+   * (prefixes `a` and `a:b` never read or flush each other). Non-empty, well-formed.
    */
-  readonly prefix?: string | undefined;
+  readonly prefix: string;
+  /**
+   * Wraps the encoded prefix in a Cluster hash tag, `{<prefix>}:<key>`, so every key
+   * of the store lives in one hash slot: `getMany`/`deleteMany` become one `MGET` /
+   * `UNLINK`, at the price of putting the whole prefix (its memory and its traffic)
+   * on one master. Default `false` (keys spread over all slots). Changes every key
+   * name, so switching it on or off starts from an empty cache.
+   */
+  readonly hashTag?: boolean | undefined;
+  /**
+   * Deadline of every store call (a number of ms or a string such as `'500ms'`,
+   * `'5s'`), default {@link DEFAULT_TIMEOUT_MS}. A call that gets no reply in time
+   * (a frozen or overloaded server, a network that drops packets) rejects with
+   * `CacheTimeoutError`; its command may still run on the server later. `flush()`
+   * applies it to each of its `SCAN`/`UNLINK` round trips, not to the whole scan.
+   * Must be positive.
+   */
+  readonly timeout?: Duration | undefined;
 }
 
 /** Redis' own cap on a string value. */
 export const REDIS_MAX_VALUE_BYTES = 512 * 1024 * 1024;
+
+/** Default {@link RedisStoreOptions.timeout} of every store call, in ms. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Default `connectTimeout` (ms) of a client the store creates. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
@@ -55,10 +80,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
  *
  * Reconnection keeps ioredis' default capped backoff, in the background.
  *
- * No `commandTimeout` by default: ioredis arms a timer per command for it, which
- * costs about 1–2 µs of CPU per call (measured). A server that is connected but
- * frozen is better bounded with the facade's `timeout` option, or by passing
- * `redisOptions: { commandTimeout }`.
+ * No `commandTimeout`: ioredis arms a timer per command for it, which costs about
+ * 1–2 µs of CPU per call (measured). The store's own `timeout` bounds every call
+ * instead, with one timer shared by all calls in flight.
  */
 export function defaultRedisOptions(): RedisOptions {
   return {

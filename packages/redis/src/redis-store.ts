@@ -1,21 +1,26 @@
 import {
+  assertNoRenamedOptions,
+  assertStoreKey,
   ConfigError,
   InvalidTtlError,
   InvalidValueError,
   NO_EXPIRY,
+  resolveDurationOption,
+  resolvePrefix,
   type Store,
   type StoreCapabilities,
-  StoreClosedError,
   type StoreEntry,
   type StoreOperationOptions,
   ValueTooLargeError,
 } from '@cache/core';
-import { Cluster, Redis } from 'ioredis';
-import { AdaptivePipeline, type CommandArgument, type ReplyEncoding } from './adaptive-pipeline.js';
+import type { Cluster } from 'ioredis';
+import { CallGuard, OPERATIONS, type Operation } from './call-guard.js';
+import { clusterGetMany, flushMatching, perNode } from './batches.js';
+import { assertNoKeyPrefix, createClient, FirstConnection, quit, type RedisClient } from './client.js';
 import { valueArgument } from './command-args.js';
+import { type CommandArgument, CommandSender, type ErrorMapper, type ReplyMapper } from './command-sender.js';
 import { DRIVER, toStoreError } from './errors.js';
-import { escapeGlob } from './glob.js';
-import { keySlot } from './key-slot.js';
+import { keyNamespace, namespacePattern } from './key-layout.js';
 import {
   DELETE_IF_EQUALS_SCRIPT,
   INCREMENT_SCRIPT,
@@ -23,35 +28,25 @@ import {
   type LuaScript,
   luaScript,
 } from './lua.js';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  defaultClusterOptions,
-  defaultRedisOptions,
-  REDIS_MAX_VALUE_BYTES,
-  type RedisStoreOptions,
-} from './options.js';
-
-const DEFAULT_URL = 'redis://127.0.0.1:6379';
-const SCAN_BATCH = 1000;
+import { DEFAULT_TIMEOUT_MS, REDIS_MAX_VALUE_BYTES, type RedisStoreOptions } from './options.js';
 
 const increment = luaScript(INCREMENT_SCRIPT);
 const deleteIfEquals = luaScript(DELETE_IF_EQUALS_SCRIPT);
 
-/** Either kind of ioredis client the store works with. */
-type RedisClient = Redis | Cluster;
-/** What `pipeline().exec()` resolves. */
-type PipelineResults = [error: Error | null, result: unknown][] | null;
-
 /**
  * A {@link Store} on Redis through ioredis: standalone, Sentinel or Cluster.
  *
- * Keys are stored as `<prefix>:<key>`; values as the raw bytes (no encoding), so a
+ * Keys are stored as `<prefix>:<key>` (the prefix percent-encoded where it holds
+ * `% : * ? [ ] \ { }`, see the README), values as the raw bytes (no encoding), so a
  * JSON value written by the facade is readable in `redis-cli`. TTLs are set in
  * milliseconds (`PX`), so expiry is exact to the millisecond.
  *
- * On a Cluster, batch operations are split by hash slot (computed locally with the
- * Cluster's CRC16) and sent as one pipeline per node: keys of one prefix spread over
- * all masters instead of piling onto one slot, at the price of one `MGET` per slot.
+ * Every call has a deadline (`timeout`, default 5 s) kept by one shared timer, and
+ * `close()` waits for the calls in flight before it releases the connection.
+ *
+ * On a Cluster, batch operations are split by hash slot and sent as one pipeline per
+ * node: keys of one prefix spread over all masters instead of piling onto one slot,
+ * at the price of one `MGET` per slot (unless `hashTag` pins the prefix to one slot).
  */
 export class RedisStore implements Store {
   /** Driver name. */
@@ -65,36 +60,49 @@ export class RedisStore implements Store {
   };
   /** The ioredis client in use (injected, or created by the store). */
   readonly client: RedisClient;
-  /** The namespace of this store's keys. */
+  /** The namespace of this store's keys, as given. */
   readonly prefix: string;
+  /** Whether the prefix is a Cluster hash tag (`{<prefix>}:<key>`). */
+  readonly hashTag: boolean;
+  /** The deadline of every call, in ms. */
+  readonly timeoutMs: number;
 
-  readonly #keyPrefix: string;
+  /** What every Redis key of this store starts with. */
+  readonly #namespace: string;
   readonly #owned: boolean;
   readonly #cluster: boolean;
-  readonly #connectTimeoutMs: number;
-  readonly #pipeline: AdaptivePipeline;
-  #everReady = false;
-  #firstConnection: Promise<void> | undefined;
-  #closed = false;
-  #closing: Promise<void> | undefined;
+  readonly #sender: CommandSender;
+  /** `toStoreError` bound to each operation, built once so that a call allocates none. */
+  readonly #errors = storeErrorMappers();
+  readonly #connection: FirstConnection;
+  readonly #guard: CallGuard;
+  readonly #bound = <T>(round: Promise<T>): Promise<T> => this.#guard.bound('flush', round);
 
   /**
-   * @param options - connection (client, url or cluster nodes) and prefix
-   * @throws {@link ConfigError} for an empty prefix or more than one connection option
+   * @param options - prefix (required), connection (client, url or cluster nodes), timeout
+   * @throws {@link ConfigError} for a missing or invalid prefix or timeout, more than one
+   *   connection option, or an ioredis `keyPrefix`
    */
-  constructor(options: RedisStoreOptions = {}) {
-    const prefix = options.prefix ?? 'app';
-    if (typeof prefix !== 'string' || prefix.length === 0) {
-      throw new ConfigError('RedisStore prefix must be a non-empty string');
+  constructor(options: RedisStoreOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new ConfigError('RedisStore needs options, at least { prefix }');
     }
+    assertNoRenamedOptions(options, { timeoutMs: 'timeout' }, 'RedisStore');
+    this.prefix = resolvePrefix(options.prefix, { driver: 'RedisStore', required: true });
+    this.timeoutMs = resolveDurationOption(options.timeout, 'RedisStore timeout', DEFAULT_TIMEOUT_MS);
+    if (options.hashTag !== undefined && typeof options.hashTag !== 'boolean') {
+      throw new ConfigError('RedisStore hashTag must be a boolean');
+    }
+    this.hashTag = options.hashTag === true;
     const sources = [options.client, options.url, options.clusterNodes].filter(
       (source) => source !== undefined,
     );
     if (sources.length > 1) {
       throw new ConfigError('RedisStore takes at most one of client, url and clusterNodes');
     }
-    this.prefix = prefix;
-    this.#keyPrefix = `${prefix}:`;
+    assertNoKeyPrefix(options);
+    this.#namespace = keyNamespace(this.prefix, this.hashTag);
+    this.#guard = new CallGuard(this.timeoutMs);
 
     if (options.client !== undefined) {
       this.client = options.client;
@@ -107,85 +115,130 @@ export class RedisStore implements Store {
       this.client.on('error', () => {});
     }
     this.#cluster = this.client.isCluster === true;
-    this.#connectTimeoutMs = connectTimeoutOf(this.client);
-    this.#pipeline = new AdaptivePipeline(this.client);
-    if (this.client.status === 'ready') this.#everReady = true;
+    this.#sender = new CommandSender(this.client);
+    this.#connection = new FirstConnection(this.client, this.#owned);
   }
 
   /** @inheritDoc */
-  async get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
-    const pending = this.#before(options);
-    if (pending !== undefined) await pending;
-    try {
-      const value = (await this.#pipeline.send('get', [this.#key(key)], 'buffer')) as Buffer | null;
-      return value ?? undefined;
-    } catch (error) {
-      throw toStoreError('get', error);
-    } finally {
-      // Inline rather than through #send: the hot path saves a promise per call.
-      this.#pipeline.settled();
-    }
+  get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
+    return this.#guard.run('get', () => this.#get(key, options));
   }
 
   /** @inheritDoc */
-  async getMany(
+  getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
+    return this.#guard.run('getMany', () => this.#getMany(keys, options));
+  }
+
+  /** @inheritDoc */
+  set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
+    return this.#guard.run('set', () => this.#set(key, value, ttl, options));
+  }
+
+  /** @inheritDoc */
+  setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
+    return this.#guard.run('setMany', () => this.#setMany(entries, options));
+  }
+
+  /** @inheritDoc */
+  add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#guard.run('add', () => this.#add(key, value, ttl, options));
+  }
+
+  /**
+   * @inheritDoc
+   * @throws {@link NotNumericError} unless the stored value is a canonical decimal safe
+   *   integer (`COUNTER_PATTERN` of `@cache/core`), or when the result would leave the
+   *   safe integer range (nothing is written then)
+   */
+  increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
+    return this.#guard.run('increment', () => this.#increment(key, delta, ttl, options));
+  }
+
+  /** @inheritDoc */
+  delete(key: string, options?: StoreOperationOptions): Promise<void> {
+    return this.#guard.run('delete', () => this.#delete(key, options));
+  }
+
+  /** @inheritDoc */
+  deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
+    return this.#guard.run('deleteMany', () => this.#deleteMany(keys, options));
+  }
+
+  /** @inheritDoc */
+  deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#guard.run('deleteIfEquals', () => this.#deleteIfEquals(key, expected, options));
+  }
+
+  /**
+   * Removes every key of this prefix with `SCAN MATCH` + `UNLINK`, on every master of
+   * a Cluster. The pattern is the encoded prefix (which holds no `:` and no glob
+   * character) followed by `:*`, so prefixes `a`, `a:b`, `a*` and `ab` each flush only
+   * their own keys. Each round trip has the store's deadline; the scan as a whole has
+   * none. Non-blocking for the server; keys written during the scan may survive.
+   */
+  flush(options?: StoreOperationOptions): Promise<void> {
+    return this.#guard.runUnbounded(() => this.#flush(options));
+  }
+
+  /**
+   * Refuses new calls at once (`StoreClosedError`), waits until every call in flight
+   * has settled (each is bounded by the deadline), then quits a client the store
+   * created. Never closes an injected client. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#guard.close(() => (this.#owned ? quit(this.client) : undefined));
+  }
+
+  #get(key: string, options: StoreOperationOptions | undefined): Promise<Uint8Array | undefined> {
+    const redisKey = this.#key(key);
+    return this.#command(options, 'get', [redisKey], toValue, this.#errors.get);
+  }
+
+  async #getMany(
     keys: readonly string[],
-    options?: StoreOperationOptions,
+    options: StoreOperationOptions | undefined,
   ): Promise<(Uint8Array | undefined)[]> {
+    const redisKeys = keys.map((key) => this.#key(key));
     const pending = this.#before(options);
     if (pending !== undefined) await pending;
-    if (keys.length === 0) return [];
-    const redisKeys = keys.map((key) => this.#key(key));
+    if (redisKeys.length === 0) return [];
+    if (!this.#cluster) return this.#sender.send('mget', redisKeys, toValues, this.#errors.getMany);
     try {
-      if (!this.#cluster) {
-        const values = (await this.#send('mget', redisKeys, 'buffer')) as (Buffer | null)[];
-        return values.map((value) => value ?? undefined);
-      }
-      return await this.#clusterGetMany(redisKeys);
+      return await clusterGetMany(this.client as Cluster, redisKeys);
     } catch (error) {
       throw toStoreError('getMany', error);
     }
   }
 
-  /** @inheritDoc */
-  async set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
+  #set(
+    key: string,
+    value: Uint8Array,
+    ttl: number,
+    options: StoreOperationOptions | undefined,
+  ): Promise<void> {
+    const redisKey = this.#key(key);
     assertTtl(ttl);
     this.#assertSize(key, value);
     const argument = valueArgument(value);
-    const pending = this.#before(options);
-    if (pending !== undefined) await pending;
-    try {
-      const redisKey = this.#key(key);
-      await this.#pipeline.send(
-        'set',
-        ttl === NO_EXPIRY ? [redisKey, argument] : [redisKey, argument, 'PX', ttl],
-        'utf8',
-      );
-    } catch (error) {
-      throw toStoreError('set', error);
-    } finally {
-      this.#pipeline.settled();
-    }
+    const args = ttl === NO_EXPIRY ? [redisKey, argument] : [redisKey, argument, 'PX', ttl];
+    return this.#command(options, 'set', args, toVoid, this.#errors.set);
   }
 
-  /** @inheritDoc */
-  async setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
-    for (const entry of entries) {
+  async #setMany(entries: readonly StoreEntry[], options: StoreOperationOptions | undefined): Promise<void> {
+    const commands = entries.map((entry) => {
+      const key = this.#key(entry.key);
       assertTtl(entry.ttl);
       this.#assertSize(entry.key, entry.value);
-    }
-    const commands = entries.map((entry) => ({
-      key: this.#key(entry.key),
-      value: valueArgument(entry.value),
-      ttl: entry.ttl,
-    }));
+      return { key, value: valueArgument(entry.value), ttl: entry.ttl };
+    });
     const pending = this.#before(options);
     if (pending !== undefined) await pending;
     if (commands.length === 0) return;
     try {
       // A plain pipeline (no MULTI): the writes are independent upserts, so there is
       // nothing to gain from a transaction and a Cluster could not run one across slots.
-      await this.#perNode(
+      await perNode(
+        this.client,
         commands.map((command) => command.key),
         (pipeline, indexes) => {
           for (const index of indexes) {
@@ -200,28 +253,28 @@ export class RedisStore implements Store {
     }
   }
 
-  /** @inheritDoc */
-  async add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
+  #add(
+    key: string,
+    value: Uint8Array,
+    ttl: number,
+    options: StoreOperationOptions | undefined,
+  ): Promise<boolean> {
+    const redisKey = this.#key(key);
     assertTtl(ttl);
     this.#assertSize(key, value);
     const argument = valueArgument(value);
-    const pending = this.#before(options);
-    if (pending !== undefined) await pending;
-    try {
-      const redisKey = this.#key(key);
-      const reply = await this.#send(
-        'set',
-        ttl === NO_EXPIRY ? [redisKey, argument, 'NX'] : [redisKey, argument, 'PX', ttl, 'NX'],
-        'utf8',
-      );
-      return reply === 'OK';
-    } catch (error) {
-      throw toStoreError('add', error);
-    }
+    const args = ttl === NO_EXPIRY ? [redisKey, argument, 'NX'] : [redisKey, argument, 'PX', ttl, 'NX'];
+    // SET NX replies OK when it wrote, nil when the key exists.
+    return this.#command(options, 'set', args, isReply, this.#errors.add);
   }
 
-  /** @inheritDoc */
-  async increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
+  async #increment(
+    key: string,
+    delta: number,
+    ttl: number,
+    options: StoreOperationOptions | undefined,
+  ): Promise<number> {
+    const redisKey = this.#key(key);
     if (!Number.isSafeInteger(delta)) {
       throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
     }
@@ -229,37 +282,27 @@ export class RedisStore implements Store {
     const pending = this.#before(options);
     if (pending !== undefined) await pending;
     try {
-      const reply = await this.#eval(increment, this.#key(key), String(delta), String(ttl));
+      const reply = await this.#eval(increment, redisKey, String(delta), String(ttl));
       return Number(reply);
     } catch (error) {
       throw toStoreError('increment', error, key);
     }
   }
 
-  /** @inheritDoc */
-  async delete(key: string, options?: StoreOperationOptions): Promise<void> {
-    const pending = this.#before(options);
-    if (pending !== undefined) await pending;
-    try {
-      await this.#send('unlink', [this.#key(key)], 'utf8');
-    } catch (error) {
-      throw toStoreError('delete', error);
-    }
+  #delete(key: string, options: StoreOperationOptions | undefined): Promise<void> {
+    const redisKey = this.#key(key);
+    return this.#command(options, 'unlink', [redisKey], toVoid, this.#errors.delete);
   }
 
-  /** @inheritDoc */
-  async deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
+  async #deleteMany(keys: readonly string[], options: StoreOperationOptions | undefined): Promise<void> {
+    const redisKeys = keys.map((key) => this.#key(key));
     const pending = this.#before(options);
     if (pending !== undefined) await pending;
-    if (keys.length === 0) return;
-    const redisKeys = keys.map((key) => this.#key(key));
+    if (redisKeys.length === 0) return;
+    if (!this.#cluster) return this.#sender.send('unlink', redisKeys, toVoid, this.#errors.deleteMany);
     try {
-      if (!this.#cluster) {
-        await this.#send('unlink', redisKeys, 'utf8');
-        return;
-      }
       // UNLINK with several keys must stay within one slot on a Cluster.
-      await this.#perNode(redisKeys, (pipeline, _indexes, slots) => {
+      await perNode(this.client, redisKeys, (pipeline, _indexes, slots) => {
         for (const slotIndexes of slots) pipeline.unlink(slotIndexes.map((index) => redisKeys[index]!));
       });
     } catch (error) {
@@ -267,65 +310,37 @@ export class RedisStore implements Store {
     }
   }
 
-  /** @inheritDoc */
-  async deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
+  async #deleteIfEquals(
+    key: string,
+    expected: Uint8Array,
+    options: StoreOperationOptions | undefined,
+  ): Promise<boolean> {
+    const redisKey = this.#key(key);
     const argument = valueArgument(expected);
     const pending = this.#before(options);
     if (pending !== undefined) await pending;
     try {
-      const reply = await this.#eval(deleteIfEquals, this.#key(key), argument);
+      const reply = await this.#eval(deleteIfEquals, redisKey, argument);
       return Number(reply) === 1;
     } catch (error) {
       throw toStoreError('deleteIfEquals', error);
     }
   }
 
-  /**
-   * Removes every `<prefix>:*` key with `SCAN MATCH` + `UNLINK`, on every master of a
-   * Cluster. The prefix's glob characters are escaped, so `a*` never matches `ab:`.
-   * Non-blocking for the server; keys written during the scan may survive.
-   */
-  async flush(options?: StoreOperationOptions): Promise<void> {
+  async #flush(options: StoreOperationOptions | undefined): Promise<void> {
     const pending = this.#before(options);
-    if (pending !== undefined) await pending;
-    const pattern = `${escapeGlob(this.prefix)}:*`;
+    if (pending !== undefined) await this.#bound(pending);
     try {
-      if (!this.#cluster) {
-        await scanAndUnlink(this.client as Redis, pattern, (keys) => this.client.unlink(keys));
-        return;
-      }
-      const cluster = this.client as Cluster;
-      await Promise.all(
-        cluster.nodes('master').map((node) =>
-          scanAndUnlink(node, pattern, async (keys) => {
-            // Sent through the Cluster client, one command per slot, so a slot that
-            // moved meanwhile is followed instead of failing with MOVED.
-            const bySlot = new Map<number, Buffer[]>();
-            for (const key of keys) {
-              const slot = keySlot(key);
-              const group = bySlot.get(slot);
-              if (group === undefined) bySlot.set(slot, [key]);
-              else group.push(key);
-            }
-            await Promise.all([...bySlot.values()].map((group) => cluster.unlink(group)));
-          }),
-        ),
-      );
+      await flushMatching(this.client, namespacePattern(this.#namespace), this.#bound);
     } catch (error) {
       throw toStoreError('flush', error);
     }
   }
 
-  /** Quits a client the store created (idempotent); leaves an injected client open. */
-  close(): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
-    this.#closed = true;
-    this.#closing = this.#owned ? quit(this.client) : Promise.resolve();
-    return this.#closing;
-  }
-
+  /** The Redis key of `key`; refuses keys that are not well-formed (before any command). */
   #key(key: string): string {
-    return this.#keyPrefix + key;
+    assertStoreKey(key);
+    return this.#namespace + key;
   }
 
   #assertSize(key: string, value: Uint8Array): void {
@@ -335,216 +350,75 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Checks shared by every operation: not closed, not aborted, and (for a client the
-   * store created) its first connection established. Returns synchronously-resolved
-   * work in the common case so a hit costs no extra timer or listener.
+   * Checks shared by every operation: not aborted, and (for a client the store
+   * created) its first connection established. Returns `undefined` in the common
+   * case so a hit costs no extra promise, timer or listener.
    */
   #before(options: StoreOperationOptions | undefined): Promise<void> | undefined {
-    if (this.#closed) throw new StoreClosedError(DRIVER);
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
-    if (this.#everReady) return undefined;
-    if (this.client.status === 'ready') {
-      this.#everReady = true;
-      return undefined;
-    }
-    if (!this.#owned) return undefined;
-    return this.#awaitFirstConnection();
+    return this.#connection.wait();
   }
 
   /**
-   * With the offline queue disabled, a command sent before the first connection is
-   * up would be rejected; so until the client has been ready once, operations wait
-   * for it (bounded by `connectTimeout`). After that, a disconnected client fails
-   * fast: a cache outage must not add latency to every request.
+   * One command, once the common checks passed: the sender's promise itself in the
+   * common case (no `async` frame, no `.then` layer; the guard adds the deadline).
    */
-  #awaitFirstConnection(): Promise<void> {
-    const status = this.client.status;
-    if (status === 'end' || status === 'close' || status === 'reconnecting') {
-      return Promise.reject(toStoreError('connect', new Error(`connection is ${status}`)));
-    }
-    this.#firstConnection ??= new Promise<void>((resolve, reject) => {
-      const client = this.client;
-      const finish = (error?: unknown): void => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('error', onError);
-        client.off('end', onEnd);
-        this.#firstConnection = undefined;
-        if (error === undefined) resolve();
-        else reject(toStoreError('connect', error));
-      };
-      const onReady = (): void => {
-        this.#everReady = true;
-        finish();
-      };
-      const onError = (error: unknown): void => finish(error);
-      const onEnd = (): void => finish(new Error('connection ended'));
-      const timer = setTimeout(
-        () => finish(new Error(`not connected within ${this.#connectTimeoutMs} ms`)),
-        this.#connectTimeoutMs,
-      );
-      client.once('ready', onReady);
-      client.once('error', onError);
-      client.once('end', onEnd);
-    });
-    return this.#firstConnection;
+  #command<T>(
+    options: StoreOperationOptions | undefined,
+    name: string,
+    args: CommandArgument[],
+    onReply: ReplyMapper<T>,
+    onError: ErrorMapper,
+  ): Promise<T> {
+    const pending = this.#before(options);
+    if (pending === undefined) return this.#sender.send(name, args, onReply, onError);
+    return pending.then(() => this.#sender.send(name, args, onReply, onError));
   }
 
-  /** One command through the adaptive pipeline, its in-flight count released when it settles. */
-  async #send(name: string, args: CommandArgument[], reply: ReplyEncoding): Promise<unknown> {
-    try {
-      return await this.#pipeline.send(name, args, reply);
-    } finally {
-      this.#pipeline.settled();
-    }
-  }
-
-  /** `EVALSHA`, falling back to `EVAL` (which also caches the script) on `NOSCRIPT`. */
+  /** `EVALSHA`, falling back to `EVAL` (which also caches the script) on `NOSCRIPT`; raw errors. */
   async #eval(script: LuaScript, key: string, ...args: CommandArgument[]): Promise<unknown> {
     try {
-      return await this.#send('evalsha', [script.sha, 1, key, ...args], 'utf8');
+      return await this.#sender.send('evalsha', [script.sha, 1, key, ...args], toReply, asError);
     } catch (error) {
       if (!isNoScriptError(error)) throw error;
-      return await this.#send('eval', [script.source, 1, key, ...args], 'utf8');
+      return await this.#sender.send('eval', [script.source, 1, key, ...args], toReply, asError);
     }
   }
-
-  async #clusterGetMany(redisKeys: string[]): Promise<(Uint8Array | undefined)[]> {
-    const values: (Uint8Array | undefined)[] = new Array(redisKeys.length).fill(undefined);
-    const plan: number[][] = [];
-    const results = await this.#perNode(redisKeys, (pipeline, _indexes, slots) => {
-      for (const slotIndexes of slots) {
-        plan.push(slotIndexes);
-        pipeline.mgetBuffer(slotIndexes.map((index) => redisKeys[index]!));
-      }
-    });
-    // #perNode returns the replies in the order the commands were queued across nodes.
-    results.forEach((reply, commandIndex) => {
-      const slotIndexes = plan[commandIndex]!;
-      const buffers = reply as (Buffer | null)[];
-      slotIndexes.forEach((keyIndex, position) => {
-        values[keyIndex] = buffers[position] ?? undefined;
-      });
-    });
-    return values;
-  }
-
-  /**
-   * Runs one pipeline per node (one for a standalone server). `fill` receives the
-   * pipeline, the indexes of `redisKeys` that node owns, and those indexes grouped by
-   * hash slot. Resolves every command's reply, in the order the commands were queued
-   * (node by node); rejects with the first command error.
-   */
-  async #perNode(
-    redisKeys: readonly string[],
-    fill: (pipeline: ReturnType<RedisClient['pipeline']>, indexes: number[], slots: number[][]) => void,
-  ): Promise<unknown[]> {
-    if (!this.#cluster) {
-      const indexes = redisKeys.map((_, index) => index);
-      const pipeline = this.client.pipeline();
-      fill(pipeline, indexes, [indexes]);
-      return unwrap(await pipeline.exec());
-    }
-    const cluster = this.client as Cluster;
-    const nodes = new Map<string, Map<number, number[]>>();
-    redisKeys.forEach((redisKey, index) => {
-      const slot = keySlot(Buffer.from(redisKey));
-      // Before the slot table is known, fall back to one pipeline per slot.
-      const node = cluster.slots[slot]?.[0] ?? `slot:${slot}`;
-      let slots = nodes.get(node);
-      if (slots === undefined) {
-        slots = new Map();
-        nodes.set(node, slots);
-      }
-      const group = slots.get(slot);
-      if (group === undefined) slots.set(slot, [index]);
-      else group.push(index);
-    });
-    const replies = await Promise.all(
-      [...nodes.values()].map(async (slots) => {
-        const groups = [...slots.values()];
-        const pipeline = cluster.pipeline();
-        fill(pipeline, groups.flat(), groups);
-        return unwrap(await pipeline.exec());
-      }),
-    );
-    return replies.flat();
-  }
 }
 
-function createClient(options: RedisStoreOptions): RedisClient {
-  if (options.clusterNodes !== undefined) {
-    if (options.clusterNodes.length === 0) throw new ConfigError('RedisStore clusterNodes must not be empty');
-    return new Cluster([...options.clusterNodes], {
-      ...defaultClusterOptions(),
-      ...options.clusterOptions,
-      redisOptions: {
-        ...defaultRedisOptions(),
-        ...options.clusterOptions?.redisOptions,
-        ...options.redisOptions,
-      },
-    });
-  }
-  const redisOptions = { ...defaultRedisOptions(), ...options.redisOptions };
-  // Sentinel (or host/port given in redisOptions): no URL needed.
-  if (
-    options.url === undefined &&
-    (options.redisOptions?.sentinels !== undefined || options.redisOptions?.host)
-  ) {
-    return new Redis(redisOptions);
-  }
-  const url = options.url ?? DEFAULT_URL;
-  if (!/^rediss?:\/\//.test(url))
-    throw new ConfigError(`RedisStore url must start with redis:// or rediss://`);
-  return new Redis(url, redisOptions);
+/** `GET`'s reply: the bytes, or `undefined` for nil. */
+function toValue(reply: unknown): Uint8Array | undefined {
+  return (reply as Buffer | null) ?? undefined;
 }
 
-function connectTimeoutOf(client: RedisClient): number {
-  const options = client.options as { connectTimeout?: number; redisOptions?: { connectTimeout?: number } };
-  return options.connectTimeout ?? options.redisOptions?.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+/** `MGET`'s reply: bytes or `undefined` per key. */
+function toValues(reply: unknown): (Uint8Array | undefined)[] {
+  return (reply as (Buffer | null)[]).map(toValue);
 }
 
-/** Quits gracefully when connected (pending replies arrive first), and resolves once the connection is gone. */
-async function quit(client: RedisClient): Promise<void> {
-  if (client.status === 'end') return;
-  const ended = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 1_000);
-    client.once('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  try {
-    if (client.status === 'ready') await client.quit();
-    else client.disconnect();
-  } catch {
-    // Closing a broken connection: dropping it is all that is left to do.
-    client.disconnect();
-  }
-  await ended;
+/** A reply that only says the command succeeded. */
+function toVoid(): undefined {
+  return undefined;
 }
 
-/** Scans one server for `pattern` and hands each non-empty batch of keys to `unlink`. */
-async function scanAndUnlink(
-  node: Redis,
-  pattern: string,
-  unlink: (keys: Buffer[]) => Promise<unknown>,
-): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH);
-    cursor = next.toString();
-    if (keys.length > 0) await unlink(keys);
-  } while (cursor !== '0');
+/** Whether the reply is not nil (`SET NX`: OK when it wrote). */
+function isReply(reply: unknown): boolean {
+  return reply !== null;
 }
 
-function unwrap(results: PipelineResults): unknown[] {
-  if (results === null) throw new Error('pipeline was discarded');
-  return results.map(([error, reply]) => {
-    if (error !== null) throw error;
-    return reply;
-  });
+function toReply(reply: unknown): unknown {
+  return reply;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function storeErrorMappers(): Readonly<Record<Operation, ErrorMapper>> {
+  const mappers = {} as Record<Operation, ErrorMapper>;
+  for (const operation of OPERATIONS) mappers[operation] = (error) => toStoreError(operation, error);
+  return mappers;
 }
 
 function assertTtl(ttl: number): void {

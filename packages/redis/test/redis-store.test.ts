@@ -126,13 +126,70 @@ describe('RedisStore basics', () => {
     expect(store.client.status).toBe('end');
   });
 
-  it('never closes an injected client', async () => {
+  it('close waits for the calls in flight, on an owned and on an injected client', async () => {
+    const raw = openRaw();
+    for (const store of [
+      new RedisStore({ url: REDIS_URL, prefix: uniquePrefix() }),
+      new RedisStore({ client: raw, prefix: uniquePrefix() }),
+    ]) {
+      await store.set('seed', bytes('0'), 60_000);
+      let settled = 0;
+      const calls = Array.from({ length: 30 }, (_, i) =>
+        (i % 2 === 0 ? store.get('seed') : store.increment('n', 1, 60_000)).finally(() => {
+          settled++;
+        }),
+      );
+      await store.close();
+      expect(settled, 'calls settled when close() resolved').toBe(30);
+      // Started before close: they completed normally.
+      expect((await Promise.allSettled(calls)).every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+      await expect(store.set('late', bytes('v'), 60_000)).rejects.toMatchObject({
+        code: 'CACHE_STORE_CLOSED',
+      });
+    }
+    expect(raw.status).toBe('ready');
+  });
+
+  it('fails calls after close at once, while close still waits', async () => {
     const raw = openRaw();
     const store = new RedisStore({ client: raw, prefix: uniquePrefix() });
-    await store.set('k', bytes('v'), 60_000);
-    await store.close();
-    expect(raw.status).toBe('ready');
+    const inFlight = store.getMany(['a', 'b']);
+    const closing = store.close();
+    // Refused synchronously (no round trip), before the in-flight call has its reply.
+    await expect(store.get('a')).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+    await expect(store.flush()).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+    expect(await inFlight).toEqual([undefined, undefined]);
+    await closing;
     expect(await raw.ping()).toBe('PONG');
+  });
+
+  it('refuses keys that are not well-formed UTF-16 before any command', async () => {
+    // Nothing listens on port 1: a call that reached the network would fail with a StoreError.
+    const store = new RedisStore({ url: 'redis://127.0.0.1:1', prefix: uniquePrefix() });
+    const bad = 'lone\uD800';
+    const v = bytes('v');
+    try {
+      for (const call of [
+        () => store.get(bad),
+        () => store.getMany(['ok', bad]),
+        () => store.set(bad, v, 1_000),
+        () =>
+          store.setMany([
+            { key: 'ok', value: v, ttl: 1_000 },
+            { key: bad, value: v, ttl: 1_000 },
+          ]),
+        () => store.add(bad, v, 1_000),
+        () => store.increment(bad, 1, 1_000),
+        () => store.delete(bad),
+        () => store.deleteMany(['ok', bad]),
+        () => store.deleteIfEquals(bad, v),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ code: 'CACHE_INVALID_KEY' });
+      }
+      expect(store.client.status).not.toBe('ready');
+    } finally {
+      await store.close();
+    }
   });
 
   it('rejects bad configuration with ConfigError', () => {
@@ -143,7 +200,7 @@ describe('RedisStore basics', () => {
       expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' }),
     );
     const raw = openRaw();
-    expect(() => new RedisStore({ client: raw, url: REDIS_URL })).toThrow(
+    expect(() => new RedisStore({ client: raw, url: REDIS_URL, prefix: 'p' })).toThrow(
       expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' }),
     );
   });

@@ -14,12 +14,12 @@ export function uniquePrefix(label = 'redis-unit'): string {
 
 const opened: { close(): Promise<unknown> }[] = [];
 
-/** A store the test file closes afterwards. */
-export function openStore(options: RedisStoreOptions = {}): RedisStore {
+/** A store the test file closes afterwards (on the shared Redis and a fresh prefix unless told otherwise). */
+export function openStore(options: Partial<RedisStoreOptions> = {}): RedisStore {
   const store = new RedisStore({
     ...(options.client === undefined && options.clusterNodes === undefined ? { url: REDIS_URL } : {}),
-    prefix: uniquePrefix(),
     ...options,
+    prefix: options.prefix ?? uniquePrefix(),
   });
   opened.push(store);
   return store;

@@ -34,7 +34,7 @@ export interface SqlNames {
   readonly schema: string | undefined;
   /** The table name alone (unqualified). */
   readonly tableName: string;
-  /** The expiry index name (unqualified). */
+  /** The expiry index name (unqualified; SQLite no longer creates it, and drops it). */
   readonly index: string;
   /** Column `prefix`. */
   readonly prefix: string;
@@ -78,9 +78,10 @@ export interface SqlDialect {
   placeholder(index: number): string;
 
   /**
-   * DDL that creates the table and its `expires_at` index when missing, run in
-   * order on first use. Must be idempotent (`IF NOT EXISTS`); a lost creation
-   * race is recognised by {@link SqlDialect.isAlreadyExistsError}.
+   * DDL that creates the table (and the `expires_at` index where the dialect
+   * keeps one) when missing, run in order on first use. Must be idempotent
+   * (`IF NOT EXISTS`, `IF EXISTS`); a lost creation race is recognised by
+   * {@link SqlDialect.isAlreadyExistsError}.
    */
   createTableStatements(names: SqlNames): readonly string[];
 
@@ -117,9 +118,10 @@ export interface SqlDialect {
    * Optional single-statement atomic increment. Parameters:
    * `...I, initial_value, expires_at, now, delta`, where `initial_value` is the
    * ASCII decimal of `delta` (the row to insert when absent). Must return the new
-   * `value` column as one row, or no row when the live stored value is not a
-   * decimal integer of at most 16 digits or the result would leave ±(2^53 − 1)
-   * (the stored value is then unchanged). Without it the store runs a locking
+   * `value` column as one row, or no row when the live stored value is not
+   * numeric by `COUNTER_PATTERN` of `@cache/core` (a canonical decimal integer:
+   * `"05"`, `"-0"`, `"+5"`, `" 5"` are not) and a safe integer, or the result
+   * would leave ±(2^53 − 1) (the stored value is then unchanged). Without it the store runs a locking
    * transaction (insert-or-lock, locking read, update), which needs
    * {@link SqlExecutor.transaction}.
    */

@@ -31,22 +31,29 @@ export { parseTableName, DEFAULT_TABLE, MAX_IDENTIFIER_LENGTH, type TableName } 
 export {
   resolveSqlTableOptions,
   validatePruneLimit,
+  timerDuration,
   DEFAULT_PREFIX,
   DEFAULT_PRUNE_LIMIT,
   MAX_PREFIX_BYTES,
+  MAX_TIMER_MS,
+  RENAMED_TABLE_OPTIONS,
   type SqlTableOptions,
   type ResolvedSqlTableOptions,
 } from './config.js';
 export { expiresAtFor, isLive } from './expiry.js';
-export { KeyIdentity, keyHash, storedKeyForm } from './key-identity.js';
-export { toBytes, toInteger } from './row-values.js';
+export { KeyIdentity, keyHash, KEY_FORMS_PER_GENERATION, MAX_MEMOISED_KEY_LENGTH } from './key-identity.js';
+export { toBytes, toValueBytes, toInteger } from './row-values.js';
 export { distinctKeys, lastWriteWins, chunks, valuesInKeyOrder } from './batch.js';
 export { PruneTimer } from './prune-timer.js';
+export { GetBatcher } from './get-batcher.js';
+export { SetBatcher, compareIdentity, upsertRows, type WriteRows } from './set-batcher.js';
 export { StatementRegistry } from './statement-registry.js';
 export {
   type StatementTimeouts,
   type StatementTimeoutOptions,
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_MAINTENANCE_TIMEOUT_MS,
+  RENAMED_TIMEOUT_OPTIONS,
   resolveStatementTimeouts,
+  StatementTimeoutError,
 } from './statement-timeouts.js';

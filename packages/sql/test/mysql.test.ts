@@ -59,6 +59,7 @@ describe('mysql dialect options', () => {
         transaction: async (work) => work(executor),
       },
       table: uniqueTable('cap'),
+      prefix: 'cap',
     });
     expect(store.capabilities.maxValueBytes).toBe(1_024);
     await expect(store.set('k', new Uint8Array(1_025), 0)).rejects.toMatchObject({
@@ -70,7 +71,7 @@ describe('mysql dialect options', () => {
 
   it('the default cap leaves room for the key inside max_allowed_packet (16 MiB)', async () => {
     const name = uniqueTable('big');
-    const store = new SqlStore({ dialect: mysqlDialect, executor, table: name });
+    const store = new SqlStore({ dialect: mysqlDialect, executor, table: name, prefix: 'big' });
     try {
       const big = new Uint8Array(mysqlDialect.maxValueBytes as number).fill(7);
       await store.set('k'.repeat(4096), big, 0);

@@ -45,7 +45,12 @@ describeSqlBackend({
 describe('postgres dialect options', () => {
   it('unlogged: creates an UNLOGGED table and reports durable: false', async () => {
     const name = uniqueTable('unlogged');
-    const store = new SqlStore({ dialect: createPostgresDialect({ unlogged: true }), executor, table: name });
+    const store = new SqlStore({
+      dialect: createPostgresDialect({ unlogged: true }),
+      executor,
+      table: name,
+      prefix: 'unlogged',
+    });
     expect(store.capabilities.durable).toBe(false);
     expect(postgresDialect.durable).toBe(true);
     try {

@@ -35,7 +35,7 @@ function recordingExecutor(
 }
 
 function storeWith(executor: SqlExecutor, options: Partial<SqlStoreOptions> = {}): SqlStore {
-  return new SqlStore({ dialect: sqliteDialect, executor, ...options });
+  return new SqlStore({ dialect: sqliteDialect, executor, prefix: 'app', ...options });
 }
 
 const configError = expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' });
@@ -43,9 +43,15 @@ const configError = expect.objectContaining({ code: 'CACHE_INVALID_CONFIG' });
 describe('SqlStore configuration', () => {
   it.each([
     ['a bad table name', { table: 'users; DROP TABLE users' }],
+    ['no prefix (the table may be shared)', { prefix: undefined }],
+    ['an empty prefix', { prefix: '' }],
+    ['a prefix with a lone surrogate', { prefix: 'a\uD800' }],
     ['a prefix with NUL', { prefix: 'a\0b' }],
     ['a prefix over 255 UTF-8 bytes', { prefix: 'é'.repeat(128) }],
     ['a bad prune interval', { pruneInterval: 'soon' as never }],
+    ['a prune interval too long for a timer', { pruneInterval: '30d' as const }],
+    ['the renamed onPruneError', { onPruneError: () => {} } as never],
+    ['a non-function onBackgroundError', { onBackgroundError: 'log' as never }],
     ['a bad prune limit', { pruneLimit: 0 }],
     ['maxValueBytes above the dialect cap', { maxValueBytes: 2_000_000_000 }],
     ['a non-boolean createTable', { createTable: 'yes' as never }],
@@ -57,13 +63,20 @@ describe('SqlStore configuration', () => {
 
   it('requires transaction() when the dialect increments in a transaction', () => {
     const { transaction: _omitted, ...noTransactions } = recordingExecutor();
-    expect(() => new SqlStore({ dialect: mysqlDialect, executor: noTransactions })).toThrow(configError);
-    expect(() => new SqlStore({ dialect: {} as never, executor: noTransactions })).toThrow(configError);
-    expect(() => new SqlStore({ dialect: sqliteDialect, executor: {} as never })).toThrow(configError);
+    const prefix = 'app';
+    expect(() => new SqlStore({ dialect: mysqlDialect, executor: noTransactions, prefix })).toThrow(
+      configError,
+    );
+    expect(() => new SqlStore({ dialect: {} as never, executor: noTransactions, prefix })).toThrow(
+      configError,
+    );
+    expect(() => new SqlStore({ dialect: sqliteDialect, executor: {} as never, prefix })).toThrow(
+      configError,
+    );
   });
 
-  it('defaults: table cache_entries, prefix app, shared and durable, 1 ms resolution', () => {
-    const store = storeWith(recordingExecutor());
+  it('defaults: table cache_entries, shared and durable, 1 ms resolution; pruneInterval 0 is off', () => {
+    const store = storeWith(recordingExecutor(), { pruneInterval: 0 });
     expect(store.prefix).toBe('app');
     expect(store.statements.flush).toBe('DELETE FROM "cache_entries" WHERE "prefix" = ?');
     expect(store.capabilities).toEqual({
@@ -79,21 +92,18 @@ describe('SqlStore configuration', () => {
 
 describe('SqlStore behaviour over a scripted executor', () => {
   it('creates the table once, on first use, and tolerates a lost creation race', async () => {
-    let ddl = 0;
-    const executor = recordingExecutor((call) => {
-      if (call.sql.startsWith('CREATE')) {
-        ddl++;
-        // The second DDL "loses the race" to another process.
-        if (ddl === 2) return new Error('index cache_entries_expires_at_idx already exists');
-      }
-      return undefined;
-    });
+    const isDdl = (call: Call): boolean => /^(CREATE|DROP) /.test(call.sql);
+    const executor = recordingExecutor((call) =>
+      // The CREATE TABLE "loses the race" to another process.
+      call.sql.startsWith('CREATE') ? new Error('table cache_entries already exists') : undefined,
+    );
     const store = storeWith(executor);
     expect(executor.calls).toEqual([]);
     await Promise.all([store.get('a'), store.get('b'), store.delete('c')]);
-    expect(executor.calls.filter((c) => c.sql.startsWith('CREATE'))).toHaveLength(2);
+    // SQLite: CREATE TABLE, then DROP INDEX IF EXISTS of the index earlier releases made.
+    expect(executor.calls.filter(isDdl)).toHaveLength(2);
     await store.get('d');
-    expect(executor.calls.filter((c) => c.sql.startsWith('CREATE'))).toHaveLength(2);
+    expect(executor.calls.filter(isDdl)).toHaveLength(2);
   });
 
   it('retries table creation after a failure, and wraps it in StoreError', async () => {
@@ -182,7 +192,7 @@ describe('SqlStore behaviour over a scripted executor', () => {
         clock += 10_000;
         openGate();
         await pending.catch(() => undefined);
-        const write = executor.calls.find((call) => !call.sql.startsWith('CREATE'));
+        const write = executor.calls.find((call) => !/^(CREATE|DROP) /.test(call.sql));
         expect(write?.params).toContain(clock + 500);
         expect(write?.params).not.toContain(1_000_000 + 500);
       } finally {
@@ -235,6 +245,109 @@ describe('SqlStore behaviour over a scripted executor', () => {
     await expect(store.get('k', { signal: controller.signal })).rejects.toBe(reason);
   });
 
+  it('close waits for every call in flight, then calls onClose; later calls never reach the executor', async () => {
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const executor = recordingExecutor();
+    const slow: SqlExecutor = {
+      ...executor,
+      query: async (sql, params, options) => {
+        await gate;
+        return executor.query(sql, params, options);
+      },
+      execute: async (sql, params, options) => {
+        await gate;
+        return executor.execute(sql, params, options);
+      },
+    };
+    const events: string[] = [];
+    const store = storeWith(slow, {
+      createTable: false,
+      onClose: () => {
+        events.push('onClose');
+      },
+    });
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      (i % 2 === 0 ? store.get(`k${i}`) : store.set(`k${i}`, new Uint8Array([i]), 0)).then(() =>
+        events.push('settled'),
+      ),
+    );
+    let closed = false;
+    const closing = store.close().then(() => {
+      closed = true;
+    });
+    // Refused at once, while the 50 are still waiting on the executor.
+    await expect(store.get('late')).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+    await expect(store.flush()).rejects.toMatchObject({ code: 'CACHE_STORE_CLOSED' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    expect(events).toEqual([]);
+    release();
+    await closing;
+    await Promise.all(calls);
+    expect(events).toEqual([...Array.from({ length: 50 }, () => 'settled'), 'onClose']);
+    expect(executor.calls.map((call) => call.params[1])).not.toContain('late');
+    expect(executor.calls).toHaveLength(50);
+  });
+
+  it('refuses keys that are not well-formed UTF-16 before any SQL, table creation included', async () => {
+    const executor = recordingExecutor();
+    const store = storeWith(executor);
+    const bad = '\uD800x';
+    const value = new Uint8Array([1]);
+    for (const call of [
+      store.get(bad),
+      store.getMany(['ok', bad]),
+      store.set(bad, value, 0),
+      store.setMany([
+        { key: 'ok', value, ttl: 0 },
+        { key: bad, value, ttl: 0 },
+      ]),
+      store.add(bad, value, 0),
+      store.increment(bad, 1, 0),
+      store.delete(bad),
+      store.deleteMany(['ok', bad]),
+      store.deleteIfEquals(bad, value),
+      store.get(''),
+    ]) {
+      await expect(call).rejects.toMatchObject({ code: 'CACHE_INVALID_KEY' });
+    }
+    expect(executor.calls).toEqual([]);
+  });
+
+  it('a value column holding TEXT (written by hand) reads as its UTF-8 bytes on every read path', async () => {
+    let stored: unknown = 'héllo';
+    const executor = recordingExecutor((call) =>
+      call.sql.startsWith('SELECT') ? [{ cache_key: 'k', value: stored, expires_at: 0 }] : undefined,
+    );
+    const sqlite = storeWith(executor, { createTable: false });
+    const bytes = new TextEncoder().encode('héllo');
+    expect(await sqlite.get('k')).toEqual(bytes);
+    expect(await sqlite.getMany(['k'])).toEqual([bytes]);
+    // The transactional increment (MySQL dialect) reads the value under its lock.
+    stored = '41';
+    const mysql = new SqlStore({ dialect: mysqlDialect, executor, prefix: 'app', createTable: false });
+    expect(await mysql.increment('k', 1, 0)).toBe(42);
+  });
+
+  it.each([
+    ['an INTEGER', 42],
+    ['a REAL', 1.5],
+    ['NULL', null],
+  ])('a value column holding %s is a CorruptPayloadError on every read path', async (what, raw) => {
+    const row = { cache_key: 'k', value: raw, expires_at: 0 };
+    const executor = recordingExecutor((call) => (call.sql.startsWith('SELECT') ? [row] : undefined));
+    const expected = { code: 'CACHE_CORRUPT_PAYLOAD', message: expect.stringContaining(what) };
+    const sqlite = storeWith(executor, { createTable: false });
+    await expect(sqlite.get('k')).rejects.toMatchObject(expected);
+    await expect(sqlite.getMany(['k'])).rejects.toMatchObject(expected);
+    // The transactional increment (MySQL dialect) reads the value under its lock.
+    const mysql = new SqlStore({ dialect: mysqlDialect, executor, prefix: 'app', createTable: false });
+    await expect(mysql.increment('k', 1, 0)).rejects.toMatchObject(expected);
+  });
+
   it('close is idempotent, calls onClose once, and later calls reject with StoreClosedError', async () => {
     let closes = 0;
     const store = storeWith(recordingExecutor(), {
@@ -257,7 +370,7 @@ describe('SqlStore behaviour over a scripted executor', () => {
       if (call.sql.startsWith('INSERT')) return insertOutcome;
       return undefined;
     });
-    const store = new SqlStore({ dialect: mysqlDialect, executor, createTable: false });
+    const store = new SqlStore({ dialect: mysqlDialect, executor, prefix: 'app', createTable: false });
     insertOutcome = { affectedRows: 1 };
     expect(await store.add('k', new Uint8Array([1]), 0)).toBe(true);
     insertOutcome = duplicate;
@@ -285,7 +398,7 @@ describe('SqlStore behaviour over a scripted executor', () => {
       if (call.sql.startsWith('SELECT')) return [{ value: new TextEncoder().encode('41'), expires_at: 0 }];
       return undefined;
     });
-    const store = new SqlStore({ dialect: mysqlDialect, executor, createTable: false });
+    const store = new SqlStore({ dialect: mysqlDialect, executor, prefix: 'app', createTable: false });
     expect(await store.increment('n', 1, 0)).toBe(42);
     deadlocks = 100;
     await expect(store.increment('n', 1, 0)).rejects.toMatchObject({

@@ -44,22 +44,29 @@ describe('StatementRegistry', () => {
 });
 
 describe('resolveStatementTimeouts', () => {
-  it('fills in the defaults and keeps 0 (no deadline)', () => {
+  it('fills in the defaults, keeps 0 (no deadline) and accepts duration strings', () => {
     expect(resolveStatementTimeouts({})).toEqual({
       queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
       maintenanceTimeoutMs: DEFAULT_MAINTENANCE_TIMEOUT_MS,
     });
-    expect(resolveStatementTimeouts({ queryTimeoutMs: 0, maintenanceTimeoutMs: 250 })).toEqual({
+    expect(resolveStatementTimeouts({ timeout: 0, maintenanceTimeout: 250 })).toEqual({
       queryTimeoutMs: 0,
       maintenanceTimeoutMs: 250,
     });
+    expect(resolveStatementTimeouts({ timeout: '2s', maintenanceTimeout: '1.5m' })).toEqual({
+      queryTimeoutMs: 2_000,
+      maintenanceTimeoutMs: 90_000,
+    });
+    // A fraction of a ms rounds up: a deadline is never shortened.
+    expect(resolveStatementTimeouts({ timeout: 1.5 }).queryTimeoutMs).toBe(2);
   });
 
-  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '5s' as unknown as number])(
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 'soon', '30d', 2 ** 31])(
     'rejects %s with ConfigError',
     (value) => {
-      expect(() => resolveStatementTimeouts({ queryTimeoutMs: value })).toThrow(ConfigError);
-      expect(() => resolveStatementTimeouts({ maintenanceTimeoutMs: value })).toThrow(ConfigError);
+      const duration = value as never;
+      expect(() => resolveStatementTimeouts({ timeout: duration })).toThrow(ConfigError);
+      expect(() => resolveStatementTimeouts({ maintenanceTimeout: duration })).toThrow(ConfigError);
     },
   );
 });

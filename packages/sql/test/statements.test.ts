@@ -90,10 +90,11 @@ describe('SqlStatements', () => {
       'DELETE FROM `app_cache`.`entries` WHERE `prefix` = ?',
     );
     const sqlite = new SqlStatements(sqliteDialect, table).createTable;
-    // SQLite qualifies the index name, not the indexed table.
-    expect(sqlite[1]).toBe(
-      'CREATE INDEX IF NOT EXISTS "app_cache"."entries_expires_at_idx" ON "entries" ("expires_at")',
-    );
+    // A WITHOUT ROWID table and no expiry index: the one earlier releases created is
+    // dropped (SQLite qualifies the index name with the schema).
+    expect(sqlite[0]).toMatch(/^CREATE TABLE IF NOT EXISTS "app_cache"\."entries" \(.*\) WITHOUT ROWID$/);
+    expect(sqlite[1]).toBe('DROP INDEX IF EXISTS "app_cache"."entries_expires_at_idx"');
+    expect(sqlite).toHaveLength(2);
     const mysql = new SqlStatements(mysqlDialect, table).createTable;
     expect(mysql).toHaveLength(1);
     expect(mysql[0]).toContain(

@@ -2,14 +2,14 @@ import Database from 'better-sqlite3';
 import { SQLITE_DEFAULTS, type SqliteFileOptions } from './options.js';
 
 /**
- * Opens a database file for a store that will own it: busy timeout so that
- * several processes can share the file, then WAL and the chosen `synchronous`
- * level for file databases.
+ * Opens a database file for a store that will own it: busy timeout (resolved,
+ * in ms) so that several processes can share the file, then WAL and the chosen
+ * `synchronous` level for file databases.
  */
-export function openDatabase(options: SqliteFileOptions): Database.Database {
+export function openDatabase(options: SqliteFileOptions, busyTimeoutMs: number): Database.Database {
   const db = new Database(options.filename, {
     ...options.databaseOptions,
-    timeout: options.busyTimeout ?? SQLITE_DEFAULTS.busyTimeout,
+    timeout: busyTimeoutMs,
   });
   try {
     if (!db.memory) {

@@ -1,5 +1,5 @@
-import { ConfigError } from '@cache/core';
-import type { SqlTableOptions } from '@cache/sql';
+import { assertNoRenamedOptions, ConfigError, type Duration } from '@cache/core';
+import { RENAMED_TABLE_OPTIONS, type SqlTableOptions, timerDuration } from '@cache/sql';
 import type Database from 'better-sqlite3';
 
 /**
@@ -35,9 +35,9 @@ export interface SqliteFileOptions extends SqliteStoreCommonOptions {
   readonly synchronous?: SqliteSynchronous;
   /**
    * How long a statement waits for another process's lock before failing with
-   * `SQLITE_BUSY`, in ms. Default 5,000.
+   * `SQLITE_BUSY`: ms or a duration string (`'5s'`); `0` = fail at once. Default 5 s.
    */
-  readonly busyTimeout?: number;
+  readonly busyTimeout?: Duration;
   /** Passed to better-sqlite3 as-is (e.g. `{ nativeBinding }`); `timeout` is taken from `busyTimeout`. */
   readonly databaseOptions?: Omit<Database.Options, 'timeout'>;
 }
@@ -68,14 +68,17 @@ const SYNCHRONOUS = new Set(['NORMAL', 'FULL']);
 
 /**
  * Checks the connection part of the options (the table part is checked by
- * `@cache/sql`).
+ * `@cache/sql`) and resolves the busy timeout.
  *
- * @throws {@link ConfigError} for a missing or doubled connection, or bad pragmas.
+ * @returns the busy timeout in ms (for a database the store opens)
+ * @throws {@link ConfigError} for a missing or doubled connection, bad pragmas,
+ *   or an option that was renamed.
  */
-export function assertConnectionOptions(options: SqliteStoreOptions): void {
+export function assertConnectionOptions(options: SqliteStoreOptions): number {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError('SqliteStore needs options: { filename } or { database }');
   }
+  assertNoRenamedOptions(options, { ...RENAMED_TABLE_OPTIONS, busyTimeoutMs: 'busyTimeout' }, 'SqliteStore');
   const hasFile = options.filename !== undefined;
   const hasDatabase = options.database !== undefined;
   if (hasFile === hasDatabase)
@@ -86,7 +89,7 @@ export function assertConnectionOptions(options: SqliteStoreOptions): void {
       throw new ConfigError('database must be a better-sqlite3 Database');
     }
     if (db.open !== true) throw new ConfigError('database is closed');
-    return;
+    return SQLITE_DEFAULTS.busyTimeout;
   }
   const file = options as SqliteFileOptions;
   if (typeof file.filename !== 'string') throw new ConfigError('filename must be a string');
@@ -96,8 +99,14 @@ export function assertConnectionOptions(options: SqliteStoreOptions): void {
   if (file.synchronous !== undefined && !SYNCHRONOUS.has(file.synchronous)) {
     throw new ConfigError('synchronous must be "NORMAL" or "FULL"');
   }
-  const timeout = file.busyTimeout;
-  if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 0)) {
-    throw new ConfigError(`busyTimeout must be a non-negative integer of ms, got ${String(timeout)}`);
-  }
+  return timerDuration(file.busyTimeout, 'busyTimeout', SQLITE_DEFAULTS.busyTimeout, true);
+}
+
+/**
+ * Whether the store's database is private to this process, so that a default
+ * prefix cannot collide with another application's: `:memory:` (or an injected
+ * in-memory database). A file can be opened by anyone, so it needs a prefix.
+ */
+export function isPrivateDatabase(options: SqliteStoreOptions): boolean {
+  return options.database === undefined ? options.filename === ':memory:' : options.database.memory;
 }

@@ -24,8 +24,11 @@ export class PreparedStatements {
   readonly deleteIfEquals: Statement;
   /** Prefix delete: `(prefix)`. */
   readonly flush: Statement;
-  /** Bounded delete of expired rows: `(now, limit)` → changes. */
-  readonly prune: Statement;
+  /**
+   * The next rows in primary-key order after a cursor, for pruning:
+   * `(prefix, key, count)` → raw rows `[prefix, cache_key, expires_at]`.
+   */
+  readonly pruneWindow: Statement;
 
   private readonly getManyBySize = new Map<number, Statement>();
   private readonly deleteManyBySize = new Map<number, Statement>();
@@ -47,7 +50,13 @@ export class PreparedStatements {
     this.delete = db.prepare(sql.delete);
     this.deleteIfEquals = db.prepare(sql.deleteIfEquals);
     this.flush = db.prepare(sql.flush);
-    this.prune = db.prepare(sql.prune);
+    const n = sql.names;
+    this.pruneWindow = db
+      .prepare(
+        `SELECT ${n.prefix}, ${n.key}, ${n.expiresAt} FROM ${n.table} ` +
+          `WHERE (${n.prefix}, ${n.key}) > (?, ?) ORDER BY ${n.prefix}, ${n.key} LIMIT ?`,
+      )
+      .raw();
   }
 
   /** Batch read for exactly `size` keys (sizes are powers of two: a handful of statements). */

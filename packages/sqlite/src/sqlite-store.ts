@@ -1,22 +1,20 @@
 import {
-  addCounter,
+  assertStoreKey,
   CacheError,
-  decodeCounter,
-  encodeCounter,
   InvalidValueError,
   type Store,
   type StoreCapabilities,
-  StoreClosedError,
   type StoreEntry,
   StoreError,
+  StoreLifecycle,
   type StoreOperationOptions,
   ValueTooLargeError,
 } from '@cache/core';
 import {
   chunks,
+  DEFAULT_PREFIX,
   distinctKeys,
   expiresAtFor,
-  isLive,
   lastWriteWins,
   lookupBatchSize,
   type PruneOptions,
@@ -25,16 +23,14 @@ import {
   resolveSqlTableOptions,
   SqlStatements,
   sqliteDialect,
-  storedKeyForm,
-  toBytes,
-  toInteger,
+  toValueBytes,
   validatePruneLimit,
   valuesInKeyOrder,
 } from '@cache/sql';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './open-database.js';
-import { assertConnectionOptions, type SqliteStoreOptions } from './options.js';
-import { PreparedStatements } from './prepared-statements.js';
+import { assertConnectionOptions, isPrivateDatabase, type SqliteStoreOptions } from './options.js';
+import { openSession, PRUNE_WINDOW, type Session } from './session.js';
 
 const DRIVER = 'sqlite';
 
@@ -42,8 +38,8 @@ const DRIVER = 'sqlite';
  * A {@link Store} in a SQLite database, on better-sqlite3.
  *
  * Statement texts, validation and semantics are `@cache/sql`'s (SQLite dialect):
- * table `(prefix, cache_key, value, expires_at)` with primary key
- * `(prefix, cache_key)` and an index on `expires_at`, created on first use.
+ * a `WITHOUT ROWID` table `(prefix, cache_key, value, expires_at)` with primary
+ * key `(prefix, cache_key)` and no other index, created on first use.
  * Execution is synchronous on cached prepared statements, which is what makes a
  * hit cost little more than the raw `SELECT`.
  *
@@ -51,6 +47,10 @@ const DRIVER = 'sqlite';
  * database lock (waiting up to the busy timeout), `add` is one
  * `INSERT … ON CONFLICT DO UPDATE … WHERE expired` statement and `increment` a
  * `BEGIN IMMEDIATE` transaction, so both are atomic across processes.
+ *
+ * Every call runs to completion synchronously before its promise is returned,
+ * so `close()` never has a call in flight to wait for; it refuses later calls
+ * (`StoreClosedError`) through the same `StoreLifecycle` as the other drivers.
  */
 export class SqliteStore implements Store {
   /** Driver name: `'sqlite'`. */
@@ -67,17 +67,23 @@ export class SqliteStore implements Store {
   private readonly createTable: boolean;
   private readonly maxValueBytes: number | undefined;
   private readonly pruneTimer: PruneTimer | undefined;
+  private readonly lifecycle = new StoreLifecycle(DRIVER);
   private session: Session | undefined;
-  private closed = false;
 
   /**
    * @param options - `{ filename }` (the store opens, owns and closes the file) or
    *   `{ database }` (never closed by the store), plus table, prefix and pruning options
-   * @throws `ConfigError` for invalid options, before the database is touched
+   * @throws `ConfigError` for invalid options (a file database without `prefix`
+   *   among them), before the database is touched
    */
   constructor(options: SqliteStoreOptions) {
-    assertConnectionOptions(options);
-    const resolved = resolveSqlTableOptions(options);
+    const busyTimeoutMs = assertConnectionOptions(options);
+    const resolved = resolveSqlTableOptions(
+      options,
+      isPrivateDatabase(options)
+        ? { driver: 'SqliteStore', required: false, fallback: DEFAULT_PREFIX }
+        : { driver: 'SqliteStore (on a file)', required: true },
+    );
     this.maxValueBytes = resolveMaxValueBytes(options.maxValueBytes, sqliteDialect.maxValueBytes);
     this.sql = new SqlStatements(sqliteDialect, resolved.table);
     this.prefix = resolved.prefix;
@@ -86,7 +92,7 @@ export class SqliteStore implements Store {
       this.database = options.database;
       this.ownsDatabase = false;
     } else {
-      this.database = openDatabase(options);
+      this.database = openDatabase(options, busyTimeoutMs);
       this.ownsDatabase = true;
     }
     const onDisk = !this.database.memory;
@@ -101,7 +107,7 @@ export class SqliteStore implements Store {
       this.pruneTimer = new PruneTimer(
         resolved.pruneIntervalMs,
         () => this.prune({ limit }),
-        resolved.onPruneError,
+        resolved.onBackgroundError,
       );
       this.pruneTimer.start();
     }
@@ -110,7 +116,8 @@ export class SqliteStore implements Store {
   /** @inheritDoc */
   async get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
     // The hot path: kept to the checks, one prepared statement and a copy-free view.
-    if (this.closed) throw new StoreClosedError(DRIVER);
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     if (options !== undefined) options.signal?.throwIfAborted();
     let raw: unknown;
     try {
@@ -118,7 +125,7 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw failure('get', error);
     }
-    return raw === undefined ? undefined : toBytes(raw);
+    return raw === undefined ? undefined : toValueBytes(raw, key);
   }
 
   /** One `IN (…)` query per 512 distinct keys. */
@@ -128,22 +135,25 @@ export class SqliteStore implements Store {
   ): Promise<(Uint8Array | undefined)[]> {
     this.begin(options);
     if (keys.length === 0) return [];
+    const distinct = distinctKeys(keys);
+    for (const key of distinct) assertStoreKey(key);
     try {
       const statements = this.open().statements;
       const max = this.sql.maxLookupBatch;
       const found = new Map<string, Uint8Array>();
       const now = Date.now();
-      for (const batch of chunks(distinctKeys(keys), max)) {
+      for (const batch of chunks(distinct, max)) {
         const size = lookupBatchSize(batch.length, max);
         const params: unknown[] = [this.prefix, ...batch];
         // Pad to the statement's size by repeating a key: harmless inside IN (…).
         while (params.length < size + 1) params.push(batch[batch.length - 1]);
         params.push(now);
         for (const [storedKey, value] of statements.getMany(size).all(...params) as [string, unknown][]) {
-          found.set(storedKey, toBytes(value));
+          found.set(storedKey, toValueBytes(value, storedKey));
         }
       }
-      return valuesInKeyOrder(keys, (key) => found.get(storedKeyForm(key)));
+      // Keys are well-formed UTF-16 (checked above), so the stored text is the key itself.
+      return valuesInKeyOrder(keys, (key) => found.get(key));
     } catch (error) {
       throw failure('getMany', error);
     }
@@ -151,7 +161,8 @@ export class SqliteStore implements Store {
 
   /** @inheritDoc */
   async set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
-    if (this.closed) throw new StoreClosedError(DRIVER);
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
     if (options !== undefined) options.signal?.throwIfAborted();
     if (this.maxValueBytes !== undefined && value.byteLength > this.maxValueBytes) {
       throw new ValueTooLargeError(key, value.byteLength, this.maxValueBytes);
@@ -169,6 +180,7 @@ export class SqliteStore implements Store {
     this.begin(options);
     const now = Date.now();
     const rows = lastWriteWins(entries).map((entry): [StoreEntry, number] => {
+      assertStoreKey(entry.key);
       this.assertSize(entry.key, entry.value);
       return [entry, expiresAtFor(entry.ttl, now)];
     });
@@ -182,7 +194,7 @@ export class SqliteStore implements Store {
 
   /** @inheritDoc */
   async add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
-    this.begin(options);
+    this.begin(options, key);
     this.assertSize(key, value);
     const now = Date.now();
     const expiresAt = expiresAtFor(ttl, now);
@@ -200,7 +212,7 @@ export class SqliteStore implements Store {
    *   when `delta` is not a safe integer
    */
   async increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
-    this.begin(options);
+    this.begin(options, key);
     if (!Number.isSafeInteger(delta)) {
       throw new InvalidValueError(`increment delta must be a safe integer, got ${delta}`);
     }
@@ -214,7 +226,7 @@ export class SqliteStore implements Store {
 
   /** @inheritDoc */
   async delete(key: string, options?: StoreOperationOptions): Promise<void> {
-    this.begin(options);
+    this.begin(options, key);
     try {
       this.open().statements.delete.run(this.prefix, key);
     } catch (error) {
@@ -226,10 +238,12 @@ export class SqliteStore implements Store {
   async deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
     this.begin(options);
     if (keys.length === 0) return;
+    const distinct = distinctKeys(keys);
+    for (const key of distinct) assertStoreKey(key);
     try {
       const statements = this.open().statements;
       const max = this.sql.maxLookupBatch;
-      for (const batch of chunks(distinctKeys(keys), max)) {
+      for (const batch of chunks(distinct, max)) {
         const size = lookupBatchSize(batch.length, max);
         const params: unknown[] = [this.prefix, ...batch];
         while (params.length < size + 1) params.push(batch[batch.length - 1]);
@@ -240,11 +254,30 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** @inheritDoc */
+  /**
+   * @inheritDoc
+   * A TEXT value (written by another tool) is compared by its UTF-8 bytes.
+   * @throws `CorruptPayloadError` when the live value is neither a BLOB nor TEXT
+   *   (an INTEGER or REAL written by another tool): it can equal no bytes, and
+   *   saying "not equal" would hide it
+   */
   async deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
-    this.begin(options);
+    this.begin(options, key);
     try {
-      return this.open().statements.deleteIfEquals.run(this.prefix, key, expected, Date.now()).changes > 0;
+      const statements = this.open().statements;
+      const now = Date.now();
+      if (statements.deleteIfEquals.run(this.prefix, key, expected, now).changes > 0) return true;
+      // Not deleted (rare path: one more read): absent, different bytes, TEXT, or not bytes at all.
+      const raw = statements.get.get(this.prefix, key, now);
+      if (raw === undefined) return false;
+      const stored = toValueBytes(raw, key);
+      if (
+        typeof raw !== 'string' ||
+        !Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).equals(expected)
+      )
+        return false;
+      // TEXT never equals a BLOB in SQLite: compare it as the text it is.
+      return statements.deleteIfEquals.run(this.prefix, key, raw, now).changes > 0;
     } catch (error) {
       throw failure('deleteIfEquals', error);
     }
@@ -262,7 +295,11 @@ export class SqliteStore implements Store {
 
   /**
    * Deletes up to `limit` (default 1,000) expired rows of the table, of every
-   * prefix (expired rows are invisible to all readers).
+   * prefix (expired rows are invisible to all readers). The table has no expiry
+   * index (it made every write slower), so each call walks the primary key from
+   * where the previous one stopped, examining at most {@link PRUNE_WINDOW} ×
+   * `limit` rows, and wraps around at the end: a full pass over n rows takes
+   * about n / (4 × limit) calls, each bounded in time.
    *
    * @returns the number of rows deleted
    */
@@ -270,32 +307,33 @@ export class SqliteStore implements Store {
     const limit = validatePruneLimit(options.limit ?? 1_000);
     this.begin(options);
     try {
-      return this.open().statements.prune.run(Date.now(), limit).changes;
+      return this.open().prune(limit);
     } catch (error) {
       throw failure('prune', error);
     }
   }
 
   /**
-   * Stops the prune timer and closes the database when the store opened it; an
-   * injected database stays open. Idempotent; later operations reject with
-   * `StoreClosedError`.
+   * Stops the prune timer, refuses later calls (`StoreClosedError`), and closes
+   * the database when the store opened it; an injected database stays open.
+   * Idempotent: later calls return the same promise.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  close(): Promise<void> {
     this.pruneTimer?.stop();
-    if (this.ownsDatabase && this.database.open) {
+    return this.lifecycle.close(() => {
+      if (!this.ownsDatabase || !this.database.open) return;
       try {
         this.database.close();
       } catch (error) {
         throw failure('close', error);
       }
-    }
+    });
   }
 
-  private begin(options: StoreOperationOptions | undefined): void {
-    if (this.closed) throw new StoreClosedError(DRIVER);
+  /** Common start of an operation: open, not aborted, and (when given) a valid key. */
+  private begin(options: StoreOperationOptions | undefined, key?: string): void {
+    this.lifecycle.assertOpen();
+    if (key !== undefined) assertStoreKey(key);
     options?.signal?.throwIfAborted();
   }
 
@@ -315,47 +353,9 @@ export class SqliteStore implements Store {
   }
 
   private startSession(): Session {
-    const db = this.database;
-    if (this.createTable) {
-      for (const ddl of this.sql.createTable) {
-        try {
-          db.prepare(ddl).run();
-        } catch (error) {
-          // Another process created it between our IF NOT EXISTS check and ours.
-          if (!sqliteDialect.isAlreadyExistsError(error)) throw error;
-        }
-      }
-    }
-    const statements = new PreparedStatements(db, this.sql);
-    const prefix = this.prefix;
-    // BEGIN IMMEDIATE takes the write lock before the read, so no other process can
-    // change the row between our read and our write.
-    const increment = db.transaction((key: string, delta: number, expiresAt: number): number => {
-      const row = statements.read.get(prefix, key) as { value: unknown; expires_at: unknown } | undefined;
-      const live = row !== undefined && isLive(toInteger(row.expires_at), Date.now());
-      const next = addCounter(key, live ? decodeCounter(key, toBytes(row.value)) : 0, delta);
-      statements.set.run(prefix, key, encodeCounter(next), expiresAt);
-      return next;
-    });
-    const setMany = db.transaction((rows: readonly (readonly [StoreEntry, number])[]) => {
-      for (const [entry, expiresAt] of rows) statements.set.run(prefix, entry.key, entry.value, expiresAt);
-    });
-    this.session = {
-      statements,
-      increment: (key, delta, expiresAt) => increment.immediate(key, delta, expiresAt),
-      setMany: (rows) => setMany.immediate(rows),
-    };
+    this.session = openSession(this.database, this.sql, this.prefix, this.createTable);
     return this.session;
   }
-}
-
-/** What a store runs once its table exists. */
-interface Session {
-  readonly statements: PreparedStatements;
-  /** The increment as one `BEGIN IMMEDIATE` transaction. */
-  increment(key: string, delta: number, expiresAt: number): number;
-  /** Upserts `[entry, expires_at]` rows in one `BEGIN IMMEDIATE` transaction. */
-  setMany(rows: readonly (readonly [StoreEntry, number])[]): void;
 }
 
 /** Our typed errors pass through; better-sqlite3's become `StoreError`. */

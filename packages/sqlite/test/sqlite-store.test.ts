@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_EXPIRY, utf8 } from '@cache/core';
 import Database from 'better-sqlite3';
+import { SqlStore, sqliteDialect } from '@cache/sql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
+import { betterSqliteExecutor } from './support/better-sqlite-executor.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cache-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,14 +25,45 @@ function tables(db: Database.Database): string[] {
 describe('SqliteStore configuration', () => {
   it('rejects bad options with ConfigError before opening any file', () => {
     const filename = freshFile();
-    expect(() => new SqliteStore({ filename, table: 'bad-name' })).toThrow(configError);
-    expect(() => new SqliteStore({ filename, table: 'a.b.c' })).toThrow(configError);
+    const prefix = 'app';
+    expect(() => new SqliteStore({ filename, prefix, table: 'bad-name' })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix, table: 'a.b.c' })).toThrow(configError);
     expect(() => new SqliteStore({ filename, prefix: 'nul\0' })).toThrow(configError);
-    expect(() => new SqliteStore({ filename, synchronous: 'OFF' as never })).toThrow(configError);
-    expect(() => new SqliteStore({ filename, journalMode: 'MEMORY' as never })).toThrow(configError);
-    expect(() => new SqliteStore({ filename, busyTimeout: -1 })).toThrow(configError);
-    expect(() => new SqliteStore({ filename, maxValueBytes: 0 })).toThrow(configError);
-    expect(() => new SqliteStore({ filename, pruneInterval: 'often' as never })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix: '' })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix, synchronous: 'OFF' as never })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix, journalMode: 'MEMORY' as never })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix, busyTimeout: -1 })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix, busyTimeout: 'soon' as never })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix, maxValueBytes: 0 })).toThrow(configError);
+    expect(() => new SqliteStore({ filename, prefix, pruneInterval: 'often' as never })).toThrow(configError);
+    expect(existsSync(filename)).toBe(false);
+  });
+
+  it('a file needs an explicit prefix (others may open it); :memory: keeps the default', async () => {
+    const filename = freshFile();
+    expect(() => new SqliteStore({ filename })).toThrow(
+      expect.objectContaining({ code: 'CACHE_INVALID_CONFIG', message: expect.stringMatching(/prefix/) }),
+    );
+    const onDisk = new Database(freshFile());
+    expect(() => new SqliteStore({ database: onDisk })).toThrow(configError);
+    onDisk.close();
+    expect(existsSync(filename)).toBe(false);
+    const memory = new SqliteStore({ filename: ':memory:' });
+    expect(memory.prefix).toBe('app');
+    await memory.close();
+    const injectedMemory = new Database(':memory:');
+    expect(new SqliteStore({ database: injectedMemory }).prefix).toBe('app');
+    injectedMemory.close();
+  });
+
+  it('renamed options are refused with ConfigError naming the new one', () => {
+    const filename = freshFile();
+    expect(() => new SqliteStore({ filename, prefix: 'p', onPruneError: () => {} } as never)).toThrow(
+      expect.objectContaining({
+        code: 'CACHE_INVALID_CONFIG',
+        message: expect.stringMatching(/onBackgroundError/),
+      }),
+    );
     expect(existsSync(filename)).toBe(false);
   });
 
@@ -46,7 +79,7 @@ describe('SqliteStore configuration', () => {
 
 describe('SqliteStore database ownership and pragmas', () => {
   it('opens a file in WAL mode with synchronous NORMAL and a 5 s busy timeout, and closes it', async () => {
-    const store = new SqliteStore({ filename: freshFile() });
+    const store = new SqliteStore({ filename: freshFile(), prefix: 'app' });
     const db = store.database;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
@@ -57,12 +90,13 @@ describe('SqliteStore database ownership and pragmas', () => {
     await expect(store.close()).resolves.toBeUndefined();
   });
 
-  it('honours synchronous FULL, another journal mode and busyTimeout', async () => {
+  it('honours synchronous FULL, another journal mode and busyTimeout (a Duration)', async () => {
     const store = new SqliteStore({
       filename: freshFile(),
+      prefix: 'app',
       synchronous: 'FULL',
       journalMode: 'DELETE',
-      busyTimeout: 250,
+      busyTimeout: '250ms',
     });
     expect(store.database.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(store.database.pragma('journal_mode', { simple: true })).toBe('delete');
@@ -107,17 +141,45 @@ describe('SqliteStore database ownership and pragmas', () => {
 });
 
 describe('SqliteStore table handling', () => {
-  it('creates nothing until first use, then the table and its expiry index', async () => {
+  it('creates nothing until first use, then a WITHOUT ROWID table and no other index', async () => {
     const store = new SqliteStore({ filename: ':memory:', table: 'lazy_table' });
     expect(tables(store.database)).toEqual([]);
     await store.get('k');
     expect(tables(store.database)).toEqual(['lazy_table']);
+    const sql = store.database
+      .prepare("SELECT sql FROM sqlite_master WHERE name = 'lazy_table'")
+      .pluck()
+      .get();
+    expect(sql).toMatch(/WITHOUT ROWID$/);
+    // Only the primary key's own index (WITHOUT ROWID tables list none in sqlite_master).
     const indexes = store.database
       .prepare("SELECT name FROM sqlite_master WHERE type = 'index'")
       .pluck()
       .all();
-    expect(indexes).toContain('lazy_table_expires_at_idx');
+    expect(indexes).toEqual([]);
     await store.close();
+  });
+
+  it('a table of the earlier layout (rowid, expiry index) keeps working; its index is dropped', async () => {
+    const db = new Database(':memory:');
+    db.exec(
+      'CREATE TABLE "cache_entries" ("prefix" TEXT NOT NULL, "cache_key" TEXT NOT NULL, "value" BLOB NOT NULL, ' +
+        '"expires_at" INTEGER NOT NULL DEFAULT 0, PRIMARY KEY ("prefix", "cache_key"));' +
+        'CREATE INDEX "cache_entries_expires_at_idx" ON "cache_entries" ("expires_at");' +
+        "INSERT INTO \"cache_entries\" VALUES ('app', 'old', x'6f6c64', 0), ('app', 'gone', x'00', 1);",
+    );
+    const store = new SqliteStore({ database: db, prefix: 'app' });
+    expect(decode(await store.get('old'))).toBe('old');
+    const index = "SELECT count(*) FROM sqlite_master WHERE name = 'cache_entries_expires_at_idx'";
+    expect(db.prepare(index).pluck().get()).toBe(0);
+    await store.set('new', text('new'), LONG_TTL);
+    expect(await store.increment('n', 2, LONG_TTL)).toBe(2);
+    expect(await store.prune()).toBe(1);
+    expect((await store.getMany(['old', 'new', 'gone'])).map(decode)).toEqual(['old', 'new', undefined]);
+    expect(
+      db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').pluck().get('cache_entries'),
+    ).not.toMatch(/WITHOUT ROWID/);
+    db.close();
   });
 
   it('createTable: false never creates it; using a missing table is a StoreError, retried later', async () => {
@@ -168,19 +230,58 @@ describe('SqliteStore semantics', () => {
     await store.close();
   });
 
-  it('reads a value another tool stored as TEXT as its UTF-8 bytes', async () => {
-    const store = new SqliteStore({ filename: ':memory:' });
-    await store.get('init');
-    store.database
-      .prepare(
-        "INSERT INTO cache_entries (prefix, cache_key, value, expires_at) VALUES ('app', 'foreign', ?, 0)",
-      )
-      .run('héllo');
-    expect(decode(await store.get('foreign'))).toBe('héllo');
-    expect(await store.increment('foreign', 1, 0).catch((e: unknown) => e)).toMatchObject({
-      code: 'CACHE_NOT_NUMERIC',
-    });
-    await store.close();
+  it('a value another tool stored as TEXT reads as its UTF-8 bytes on every path', async () => {
+    const db = new Database(':memory:');
+    const sync = new SqliteStore({ database: db, prefix: 'app' });
+    // The same table through the dialect-neutral async store (transactional increment).
+    const async = new SqlStore({ dialect: sqliteDialect, executor: betterSqliteExecutor(db), prefix: 'app' });
+    await sync.get('init');
+    const insert = db.prepare(
+      "INSERT OR REPLACE INTO cache_entries (prefix, cache_key, value, expires_at) VALUES ('app', ?, ?, 0)",
+    );
+    insert.run('text', 'héllo');
+    insert.run('count', '41');
+    for (const store of [sync, async]) {
+      expect(decode(await store.get('text'))).toBe('héllo');
+      expect((await store.getMany(['init', 'text'])).map(decode)).toEqual([undefined, 'héllo']);
+    }
+    expect(await sync.increment('count', 1, 0)).toBe(42);
+    insert.run('count', '41');
+    expect(await async.increment('count', 1, 0)).toBe(42);
+    // Compare-and-delete compares the text's bytes.
+    expect(await sync.deleteIfEquals('text', text('hello'))).toBe(false);
+    expect(await sync.deleteIfEquals('text', text('héllo'))).toBe(true);
+    expect(await sync.get('text')).toBeUndefined();
+    await sync.close();
+    await async.close();
+    db.close();
+  });
+
+  it.each([
+    ['an INTEGER', 42],
+    ['a REAL', 2.5],
+  ])('a value another tool stored as %s is a CorruptPayloadError on every read path', async (what, raw) => {
+    const db = new Database(':memory:');
+    const sync = new SqliteStore({ database: db, prefix: 'app' });
+    // The same table through the dialect-neutral async store (transactional increment).
+    const async = new SqlStore({ dialect: sqliteDialect, executor: betterSqliteExecutor(db), prefix: 'app' });
+    await sync.get('init');
+    db.prepare(
+      "INSERT INTO cache_entries (prefix, cache_key, value, expires_at) VALUES ('app', 'foreign', ?, 0)",
+    ).run(raw);
+    const corrupt = { code: 'CACHE_CORRUPT_PAYLOAD', message: expect.stringContaining(what) };
+    for (const store of [sync, async]) {
+      await expect(store.get('foreign')).rejects.toMatchObject(corrupt);
+      await expect(store.getMany(['init', 'foreign'])).rejects.toMatchObject(corrupt);
+      await expect(store.increment('foreign', 1, 0)).rejects.toMatchObject(corrupt);
+    }
+    await expect(sync.deleteIfEquals('foreign', text(String(raw)))).rejects.toMatchObject(corrupt);
+    // Nothing was changed by the refusals.
+    expect(db.prepare("SELECT value FROM cache_entries WHERE cache_key = 'foreign'").pluck().get()).toBe(raw);
+    expect(await sync.deleteIfEquals('init', text('x'))).toBe(false);
+    await sync.close();
+    await async.close();
+    db.close();
   });
 
   it('increment refuses non-numeric and out-of-range values, keeping them', async () => {
@@ -220,12 +321,30 @@ describe('SqliteStore semantics', () => {
     await store.close();
   });
 
+  it('prune examines a bounded window per call and still reaches every expired row', async () => {
+    const store = new SqliteStore({ filename: ':memory:' });
+    // 200 live rows first in key order, then 30 expired ones.
+    await store.setMany(
+      Array.from({ length: 200 }, (_, i) => ({ key: `a${i}`, value: text('x'), ttl: LONG_TTL })),
+    );
+    await store.setMany(Array.from({ length: 30 }, (_, i) => ({ key: `z${i}`, value: text('x'), ttl: 1 })));
+    await expect.poll(() => store.get('z0')).toBeUndefined();
+    // limit 10 → at most 40 rows examined: the first calls walk live rows only.
+    const counts: number[] = [];
+    for (let call = 0; call < 8; call++) counts.push(await store.prune({ limit: 10 }));
+    expect(counts.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(10);
+    expect(store.database.prepare('SELECT count(*) FROM cache_entries').pluck().get()).toBe(200);
+    await store.close();
+  });
+
   it('the periodic prune runs on its own and stops with close', async () => {
     const errors: unknown[] = [];
     const store = new SqliteStore({
       filename: ':memory:',
       pruneInterval: '40ms',
-      onPruneError: (e) => errors.push(e),
+      onBackgroundError: (e) => errors.push(e),
     });
     await store.setMany(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: text('x'), ttl: 1 })));
     const rows = () => store.database.prepare('SELECT count(*) FROM cache_entries').pluck().get();

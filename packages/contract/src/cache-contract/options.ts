@@ -1,4 +1,4 @@
-import type { CacheOptions, StoreCapabilities } from '@cache/core';
+import type { Bus, CacheOptions, Store, StoreCapabilities } from '@cache/core';
 import type { ContractStoreFactory } from '../store-contract/options.js';
 import type { SkipList } from '../support/skip-list.js';
 
@@ -28,4 +28,19 @@ export interface CacheContractOptions {
   readonly skip?: SkipList;
   /** Per-test timeout in ms. Default 15,000. */
   readonly timeoutMs?: number;
+  /**
+   * Run every check through the hybrid tier: each `Cache` gets its own L1 from
+   * `l1()` in front of the driver's store, and the caches of one test share the bus
+   * from `bus()` (one per test). Adds the hybrid checks (coherence between two
+   * nodes, gaps, `l1Ttl`).
+   */
+  readonly tier?: HybridTierShape;
+}
+
+/** The L1 and bus factories of a hybrid-tier run of {@link runCacheContract}. */
+export interface HybridTierShape {
+  /** A fresh by-reference L1 store for one `Cache` (e.g. `() => new MemoryStore()`). */
+  readonly l1: () => Store;
+  /** A bus for one test, shared by its caches (e.g. `() => new MemoryBus()`). Omit to run without a bus. */
+  readonly bus?: () => Bus;
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, it } from 'vitest';
 import { resolveSkipList } from '../support/skip-list.js';
 import type { CacheCheck } from './check.js';
-import { cacheChecks, nullChecks } from './checks/index.js';
+import { cacheChecks, hybridChecks, nullChecks } from './checks/index.js';
 import { CacheHarness } from './harness.js';
 import type { CacheContractOptions } from './options.js';
 
@@ -37,7 +37,12 @@ export const NULL_CACHE_CONTRACT_CHECKS: readonly string[] = nullChecks.map((che
  */
 export function runCacheContract(options: CacheContractOptions): void {
   const suite = `cache contract: ${options.name}`;
-  const checks: readonly CacheCheck[] = options.nullSemantics === true ? nullChecks : cacheChecks;
+  const checks: readonly CacheCheck[] =
+    options.nullSemantics === true
+      ? nullChecks
+      : options.tier === undefined
+        ? cacheChecks
+        : [...cacheChecks, ...hybridChecks];
   const skipped = resolveSkipList(
     suite,
     checks.map((check) => check.name),
@@ -45,7 +50,12 @@ export function runCacheContract(options: CacheContractOptions): void {
   );
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   describe(suite, () => {
-    const harness = new CacheHarness(options.create, options.cacheOptions ?? {}, options.capabilities);
+    const harness = new CacheHarness(
+      options.create,
+      options.cacheOptions ?? {},
+      options.capabilities,
+      options.tier,
+    );
     afterEach(() => harness.cleanup(), timeout);
     for (const check of checks) {
       const reason = skipped.get(check.name);

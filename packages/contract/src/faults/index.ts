@@ -10,6 +10,7 @@ export { failingStore, FailingStore, type FailingStoreOptions } from './failing-
 export { flakyStore, FlakyStore, type FlakyStoreOptions } from './flaky-store.js';
 export { recordingStore, RecordingStore } from './recording-store.js';
 export { StoreWrapper } from './store-wrapper.js';
+export { interceptBus, InterceptedBus, type DeliveryFilter } from './intercepted-bus.js';
 export type { ErrorFactory } from './injected-error.js';
 export {
   STORE_OPERATIONS,

@@ -14,8 +14,9 @@ import { CorruptPayloadError } from '../errors.js';
  * | 0 | 1 | `0x00` marker |
  * | 1 | 1 | `0xCA` magic |
  * | 2 | 1 | format version (`1`) |
- * | 3 | 1 | flags: bit 0 soft expiry present; bits 1–2 compression (0 none, 1 gzip, 2 brotli); bit 3 encrypted |
- * | 4 | 8 | soft expiry, float64 big-endian ms since epoch (only with bit 0) |
+ * | 3 | 1 | flags: bit 0 soft expiry present; bits 1–2 compression (0 none, 1 gzip, 2 brotli); bit 3 encrypted; bit 4 fields present |
+ * | 4 | 8 | soft expiry ("fresh until"), float64 big-endian ms since epoch (only with bit 0) |
+ * | … | 2 + n | fields (only with bit 4): u16 big-endian length n, then n bytes of `type u8, length u8, value` records |
  * | … | 4 | encryption key fingerprint (only with bit 3) |
  * | … | 12 | AES-GCM IV (only with bit 3) |
  * | … | rest | body: the (compressed) payload, or its ciphertext followed by the 16-byte GCM tag |
@@ -25,6 +26,12 @@ import { CorruptPayloadError } from '../errors.js';
  * entry is *fresh* until the soft expiry, and lives on physically (for the stale
  * window) until the store's TTL removes it. A plain `get` treats an entry past its
  * soft expiry as a miss. With encryption, the whole header is authenticated.
+ *
+ * Fields are the envelope's room to grow: each record is typed, and a reader skips
+ * the types it does not know, so a later version can add fields (tag versions, the
+ * writer's node id) without breaking readers of this one. Known types: 1 grace
+ * until, 2 written at, 3 expires at (the store TTL's end, written by caches with an L1):
+ * float64 ms since epoch each.
  */
 
 /** First byte of every framed entry. */
@@ -35,7 +42,12 @@ const VERSION = 1;
 const FLAG_SOFT_EXPIRY = 0b0001;
 const COMPRESSION_MASK = 0b0110;
 const FLAG_ENCRYPTED = 0b1000;
-const KNOWN_FLAGS = FLAG_SOFT_EXPIRY | COMPRESSION_MASK | FLAG_ENCRYPTED;
+const FLAG_FIELDS = 0b1_0000;
+const KNOWN_FLAGS = FLAG_SOFT_EXPIRY | COMPRESSION_MASK | FLAG_ENCRYPTED | FLAG_FIELDS;
+
+const FIELD_GRACE_UNTIL = 1;
+const FIELD_WRITTEN_AT = 2;
+const FIELD_EXPIRES_AT = 3;
 
 /** Compression algorithm recorded in a frame. */
 export type FrameCompression = 'none' | 'gzip' | 'brotli';
@@ -52,6 +64,12 @@ export const IV_BYTES = 12;
 export interface FrameHeader {
   /** Soft expiry (ms since epoch) or `undefined`. */
   readonly softExpiresAt: number | undefined;
+  /** End of the grace period (ms since epoch) or `undefined`. */
+  readonly graceUntil: number | undefined;
+  /** When the entry was written (ms since epoch) or `undefined`. */
+  readonly writtenAt: number | undefined;
+  /** When the store drops the entry (ms since epoch), when recorded. */
+  readonly expiresAt: number | undefined;
   /** Compression of the body. */
   readonly compression: FrameCompression;
   /** Whether the body is encrypted. */
@@ -75,6 +93,12 @@ export function isFramed(bytes: Uint8Array): boolean {
 export interface FrameFields {
   /** Soft expiry, ms since epoch. */
   readonly softExpiresAt?: number | undefined;
+  /** End of the grace period, ms since epoch. */
+  readonly graceUntil?: number | undefined;
+  /** When the entry was written, ms since epoch. */
+  readonly writtenAt?: number | undefined;
+  /** When the store drops the entry, ms since epoch. */
+  readonly expiresAt?: number | undefined;
   /** Compression of the body. */
   readonly compression?: FrameCompression | undefined;
   /** Encryption fingerprint and IV, both present or both absent. */
@@ -86,16 +110,39 @@ export function writeFrameHeader(fields: FrameFields): Uint8Array {
   const hasSoft = fields.softExpiresAt !== undefined;
   const compression = COMPRESSION_CODES[fields.compression ?? 'none'];
   const enc = fields.encryption;
-  const size = 4 + (hasSoft ? 8 : 0) + (enc ? FINGERPRINT_BYTES + IV_BYTES : 0);
+  const timeFields = [
+    [FIELD_GRACE_UNTIL, fields.graceUntil],
+    [FIELD_WRITTEN_AT, fields.writtenAt],
+    [FIELD_EXPIRES_AT, fields.expiresAt],
+  ] as const;
+  const records = timeFields.reduce((n, [, value]) => n + (value === undefined ? 0 : 10), 0);
+  const fieldBytes = records > 0 ? 2 + records : 0;
+  const size = 4 + (hasSoft ? 8 : 0) + fieldBytes + (enc ? FINGERPRINT_BYTES + IV_BYTES : 0);
   const header = new Uint8Array(size);
+  const view = new DataView(header.buffer);
   header[0] = FRAME_MARKER;
   header[1] = MAGIC;
   header[2] = VERSION;
-  header[3] = (hasSoft ? FLAG_SOFT_EXPIRY : 0) | (compression << 1) | (enc ? FLAG_ENCRYPTED : 0);
+  header[3] =
+    (hasSoft ? FLAG_SOFT_EXPIRY : 0) |
+    (compression << 1) |
+    (enc ? FLAG_ENCRYPTED : 0) |
+    (records > 0 ? FLAG_FIELDS : 0);
   let offset = 4;
   if (hasSoft) {
-    new DataView(header.buffer).setFloat64(offset, fields.softExpiresAt as number, false);
+    view.setFloat64(offset, fields.softExpiresAt as number, false);
     offset += 8;
+  }
+  if (records > 0) {
+    view.setUint16(offset, records, false);
+    offset += 2;
+    for (const [type, value] of timeFields) {
+      if (value === undefined) continue;
+      header[offset] = type;
+      header[offset + 1] = 8;
+      view.setFloat64(offset + 2, value, false);
+      offset += 10;
+    }
   }
   if (enc) {
     header.set(enc.fingerprint, offset);
@@ -129,16 +176,42 @@ export function readFrame(bytes: Uint8Array): FrameHeader {
   if (compression === undefined) throw new CorruptPayloadError(`unknown compression code ${compressionCode}`);
   const hasSoft = (flags & FLAG_SOFT_EXPIRY) !== 0;
   const encrypted = (flags & FLAG_ENCRYPTED) !== 0;
-  const headerSize = 4 + (hasSoft ? 8 : 0) + (encrypted ? FINGERPRINT_BYTES + IV_BYTES : 0);
-  if (bytes.byteLength < headerSize) throw new CorruptPayloadError('cache frame is truncated');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 4;
   let softExpiresAt: number | undefined;
   if (hasSoft) {
-    softExpiresAt = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(offset, false);
+    if (bytes.byteLength < offset + 8) throw new CorruptPayloadError('cache frame is truncated');
+    softExpiresAt = view.getFloat64(offset, false);
     if (!Number.isFinite(softExpiresAt))
       throw new CorruptPayloadError('cache frame has an invalid soft expiry');
     offset += 8;
   }
+  let graceUntil: number | undefined;
+  let writtenAt: number | undefined;
+  let expiresAt: number | undefined;
+  if ((flags & FLAG_FIELDS) !== 0) {
+    if (bytes.byteLength < offset + 2) throw new CorruptPayloadError('cache frame is truncated');
+    const end = offset + 2 + view.getUint16(offset, false);
+    if (bytes.byteLength < end) throw new CorruptPayloadError('cache frame is truncated');
+    offset += 2;
+    while (offset < end) {
+      if (offset + 2 > end) throw new CorruptPayloadError('cache frame has a truncated field');
+      const type = bytes[offset] as number;
+      const length = bytes[offset + 1] as number;
+      if (offset + 2 + length > end) throw new CorruptPayloadError('cache frame has a truncated field');
+      if (type >= FIELD_GRACE_UNTIL && type <= FIELD_EXPIRES_AT && length === 8) {
+        const value = view.getFloat64(offset + 2, false);
+        if (!Number.isFinite(value)) throw new CorruptPayloadError('cache frame has an invalid time field');
+        if (type === FIELD_GRACE_UNTIL) graceUntil = value;
+        else if (type === FIELD_WRITTEN_AT) writtenAt = value;
+        else expiresAt = value;
+      }
+      // Unknown field types are skipped: later versions may add fields.
+      offset += 2 + length;
+    }
+  }
+  const headerSize = offset + (encrypted ? FINGERPRINT_BYTES + IV_BYTES : 0);
+  if (bytes.byteLength < headerSize) throw new CorruptPayloadError('cache frame is truncated');
   let fingerprint: Uint8Array | undefined;
   let iv: Uint8Array | undefined;
   if (encrypted) {
@@ -147,6 +220,9 @@ export function readFrame(bytes: Uint8Array): FrameHeader {
   }
   return {
     softExpiresAt,
+    graceUntil,
+    writtenAt,
+    expiresAt,
     compression,
     encrypted,
     fingerprint,

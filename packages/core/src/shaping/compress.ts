@@ -66,24 +66,50 @@ export async function compress(
   return out.byteLength < payload.byteLength ? out : undefined;
 }
 
+/** Largest output inflated synchronously on the event loop; anything bigger goes to the thread pool. */
+const SYNC_INFLATE_LIMIT = 256 * 1024;
+
+function isTooLarge(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError;
+}
+
 /**
- * Decompresses a body recorded with `algorithm`: synchronously for small bodies
- * (so the common read path needs no extra `await`), on the thread pool for large ones.
+ * Decompresses a body recorded with `algorithm`, never producing more than
+ * `maxOutputBytes` (a decompression bomb fails instead of allocating gigabytes).
  *
- * @throws {@link CorruptPayloadError} when the body is not valid compressed data.
+ * Small outputs inflate synchronously (the common read path needs no extra
+ * `await`), but only up to 256 KiB: a small body that inflates past that — the
+ * shape of a bomb — is re-inflated on the thread pool, so the event loop never
+ * spends more than a fraction of a millisecond on one entry.
+ *
+ * @throws {@link CorruptPayloadError} when the body is not valid compressed data
+ * or would inflate past `maxOutputBytes`.
  */
-export function decompress(body: Uint8Array, algorithm: FrameCompression): Uint8Array | Promise<Uint8Array> {
+export function decompress(
+  body: Uint8Array,
+  algorithm: FrameCompression,
+  maxOutputBytes: number,
+): Uint8Array | Promise<Uint8Array> {
   if (algorithm === 'none') return body;
   const fail = (error: unknown): never => {
+    if (isTooLarge(error)) {
+      throw new CorruptPayloadError(
+        `stored ${algorithm} data inflates past maxDecompressedBytes (${maxOutputBytes} bytes)`,
+        { cause: error },
+      );
+    }
     throw new CorruptPayloadError(`stored ${algorithm} data is corrupt`, { cause: error });
   };
+  const syncLimit = Math.min(maxOutputBytes, SYNC_INFLATE_LIMIT);
   if (body.byteLength < ASYNC_THRESHOLD / 4) {
-    // Small bodies inflate faster inline than a round trip to the thread pool.
     try {
-      return algorithm === 'gzip' ? zlib.gunzipSync(body) : zlib.brotliDecompressSync(body);
+      const options = { maxOutputLength: syncLimit };
+      return algorithm === 'gzip' ? zlib.gunzipSync(body, options) : zlib.brotliDecompressSync(body, options);
     } catch (error) {
-      return fail(error);
+      // Past the inline limit but maybe within the configured one: finish off the loop.
+      if (!isTooLarge(error) || syncLimit === maxOutputBytes) return fail(error);
     }
   }
-  return (algorithm === 'gzip' ? gunzipAsync(body) : unbrotliAsync(body)).catch(fail);
+  const options = { maxOutputLength: maxOutputBytes };
+  return (algorithm === 'gzip' ? gunzipAsync(body, options) : unbrotliAsync(body, options)).catch(fail);
 }

@@ -14,6 +14,17 @@ export interface EncryptionOption {
    * matched to their key by a fingerprint stored in the frame, so no trial decryption.
    */
   readonly previousKeys?: readonly EncryptionKey[];
+  /**
+   * Whether every entry read must be encrypted (default `true`). With encryption
+   * configured, an entry that is not (plain JSON, an unencrypted frame) could have
+   * been planted by anyone able to write to the backend, so reading it raises
+   * {@link DecryptionError}. Set `false` only while migrating existing
+   * unencrypted data; new writes are encrypted either way.
+   *
+   * Counters are the one exception: `increment` is computed by the backend, so its
+   * plain decimal values cannot be encrypted and still read as numbers.
+   */
+  readonly requireEncryption?: boolean;
 }
 
 const TAG_BYTES = 16;
@@ -56,6 +67,8 @@ function material(key: Uint8Array): KeyMaterial {
 export class Encryptor {
   readonly #current: KeyMaterial;
   readonly #byId = new Map<string, KeyMaterial>();
+  /** Whether unencrypted entries are refused on read. */
+  readonly requireEncryption: boolean;
 
   /** @throws {@link ConfigError} for keys that are not 32 bytes. */
   constructor(option: EncryptionOption) {
@@ -63,7 +76,15 @@ export class Encryptor {
       throw new ConfigError('encryption must be { key, previousKeys? }');
     this.#current = material(parseKey(option.key, 'encryption.key'));
     this.#byId.set(this.#current.id, this.#current);
-    for (const [index, previous] of (option.previousKeys ?? []).entries()) {
+    const previousKeys = option.previousKeys ?? [];
+    if (!Array.isArray(previousKeys)) {
+      throw new ConfigError('encryption.previousKeys must be an array of keys');
+    }
+    if (option.requireEncryption !== undefined && typeof option.requireEncryption !== 'boolean') {
+      throw new ConfigError('encryption.requireEncryption must be a boolean');
+    }
+    this.requireEncryption = option.requireEncryption ?? true;
+    for (const [index, previous] of previousKeys.entries()) {
       const m = material(parseKey(previous, `encryption.previousKeys[${index}]`));
       if (!this.#byId.has(m.id)) this.#byId.set(m.id, m);
     }

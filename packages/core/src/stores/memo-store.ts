@@ -1,5 +1,6 @@
 import { copyBytes, encodeCounter } from '../bytes.js';
 import { ConfigError } from '../errors.js';
+import { StoreLifecycle } from '../store-lifecycle.js';
 import {
   NO_EXPIRY,
   type Store,
@@ -45,6 +46,7 @@ export class MemoStore implements Store {
   readonly capabilities: StoreCapabilities;
   readonly #inner: Store;
   readonly #memo = new Map<string, Memo>();
+  readonly #life = new StoreLifecycle('memo');
   readonly #maxEntries: number;
   readonly #maxAgeMs: number;
   /**
@@ -101,7 +103,11 @@ export class MemoStore implements Store {
   }
 
   /** Memoized, else the inner store's value (then memoized). */
-  async get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
+  get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
+    return this.#life.run(() => this.#get(key, options));
+  }
+
+  async #get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
     const memo = this.#lookup(key);
     if (memo !== undefined) return memo.value === undefined ? undefined : copyBytes(memo.value);
     const writes = this.#writes;
@@ -111,7 +117,11 @@ export class MemoStore implements Store {
   }
 
   /** Memoized where possible; the rest in one inner `getMany`. */
-  async getMany(
+  getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
+    return this.#life.run(() => this.#getMany(keys, options));
+  }
+
+  async #getMany(
     keys: readonly string[],
     options?: StoreOperationOptions,
   ): Promise<(Uint8Array | undefined)[]> {
@@ -138,7 +148,11 @@ export class MemoStore implements Store {
   }
 
   /** Writes through, then memoizes. */
-  async set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
+  set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
+    return this.#life.run(() => this.#set(key, value, ttl, options));
+  }
+
+  async #set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
     this.#writes++;
     this.#memo.delete(key);
     await this.#inner.set(key, value, ttl, options);
@@ -146,7 +160,11 @@ export class MemoStore implements Store {
   }
 
   /** Writes through, then memoizes. */
-  async setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
+  setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
+    return this.#life.run(() => this.#setMany(entries, options));
+  }
+
+  async #setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
     this.#writes++;
     for (const entry of entries) this.#memo.delete(entry.key);
     await this.#inner.setMany(entries, options);
@@ -154,7 +172,11 @@ export class MemoStore implements Store {
   }
 
   /** Inner `add`; memoizes the value when it wrote. */
-  async add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
+  add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#life.run(() => this.#add(key, value, ttl, options));
+  }
+
+  async #add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
     this.#writes++;
     this.#memo.delete(key);
     const added = await this.#inner.add(key, value, ttl, options);
@@ -163,7 +185,16 @@ export class MemoStore implements Store {
   }
 
   /** Inner `increment`; memoizes the result. */
-  async increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
+  increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
+    return this.#life.run(() => this.#increment(key, delta, ttl, options));
+  }
+
+  async #increment(
+    key: string,
+    delta: number,
+    ttl: number,
+    options?: StoreOperationOptions,
+  ): Promise<number> {
     this.#writes++;
     this.#memo.delete(key);
     const next = await this.#inner.increment(key, delta, ttl, options);
@@ -172,7 +203,11 @@ export class MemoStore implements Store {
   }
 
   /** Inner `delete`; drops the memo. */
-  async delete(key: string, options?: StoreOperationOptions): Promise<void> {
+  delete(key: string, options?: StoreOperationOptions): Promise<void> {
+    return this.#life.run(() => this.#delete(key, options));
+  }
+
+  async #delete(key: string, options?: StoreOperationOptions): Promise<void> {
     this.#writes++;
     this.#memo.delete(key);
     await this.#inner.delete(key, options);
@@ -180,7 +215,11 @@ export class MemoStore implements Store {
   }
 
   /** Inner `deleteMany`; drops the memos. */
-  async deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
+  deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
+    return this.#life.run(() => this.#deleteMany(keys, options));
+  }
+
+  async #deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
     this.#writes++;
     for (const key of keys) this.#memo.delete(key);
     await this.#inner.deleteMany(keys, options);
@@ -188,7 +227,15 @@ export class MemoStore implements Store {
   }
 
   /** Inner compare-and-delete; drops the memo. */
-  async deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
+  deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
+    return this.#life.run(() => this.#deleteIfEquals(key, expected, options));
+  }
+
+  async #deleteIfEquals(
+    key: string,
+    expected: Uint8Array,
+    options?: StoreOperationOptions,
+  ): Promise<boolean> {
     this.#writes++;
     this.#memo.delete(key);
     const deleted = await this.#inner.deleteIfEquals(key, expected, options);
@@ -197,16 +244,22 @@ export class MemoStore implements Store {
   }
 
   /** Inner `flush`; drops every memo. */
-  async flush(options?: StoreOperationOptions): Promise<void> {
+  flush(options?: StoreOperationOptions): Promise<void> {
+    return this.#life.run(() => this.#flush(options));
+  }
+
+  async #flush(options?: StoreOperationOptions): Promise<void> {
     this.#writes++;
     this.#memo.clear();
     await this.#inner.flush(options);
     this.#memo.clear();
   }
 
-  /** Drops every memo and closes the inner store. */
-  async close(): Promise<void> {
-    this.#memo.clear();
-    await this.#inner.close();
+  /** Refuses new calls, waits for the ones in flight, then drops every memo and closes the inner store. */
+  close(): Promise<void> {
+    return this.#life.close(async () => {
+      this.#memo.clear();
+      await this.#inner.close();
+    });
   }
 }

@@ -23,7 +23,7 @@ export function useStoreFixture(): {
   return {
     dir: () => dir,
     open: (options = {}) => {
-      const store = new FileStore({ dir, pruneIntervalMs: 0, fsync: false, ...options });
+      const store = new FileStore({ dir, prefix: 'test', pruneInterval: 0, fsync: false, ...options });
       stores.push(store);
       return store;
     },

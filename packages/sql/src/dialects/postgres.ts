@@ -1,3 +1,4 @@
+import { COUNTER_PATTERN } from '@cache/core';
 import type { SqlDialect, SqlNames } from '../dialect.js';
 import { driverErrorCode } from '../dialect.js';
 
@@ -17,6 +18,9 @@ const DUPLICATE_TABLE = '42P07';
 const DUPLICATE_OBJECT = '42710';
 const DEADLOCK_DETECTED = '40P01';
 const SERIALIZATION_FAILURE = '40001';
+
+/** `Number.MAX_SAFE_INTEGER`: counters stay exact in JavaScript. */
+const MAX_SAFE = String(Number.MAX_SAFE_INTEGER);
 
 /** Largest `bytea` value PostgreSQL stores (1 GiB − 1). */
 const BYTEA_MAX = 1_073_741_823;
@@ -68,6 +72,9 @@ export function createPostgresDialect(options: PostgresDialectOptions = {}): Sql
       // fail the pattern). CASE fixes evaluation order, so the ::bigint cast only runs
       // on text the pattern accepted; when the WHERE rejects the row, nothing is
       // written and RETURNING yields no row.
+      // The numeric rule is COUNTER_PATTERN of @cache/core (canonical decimal: no
+      // leading zero, sign or space; "-0" refused), the same as decodeCounter's, and
+      // both the stored value and the sum must be safe integers.
       const stored = `encode(existing.${n.value}, 'escape')`;
       const expired = `(existing.${n.expiresAt} > 0 AND existing.${n.expiresAt} <= $6)`;
       const current = `CASE WHEN ${expired} THEN 0 ELSE ${stored}::bigint END`;
@@ -76,8 +83,9 @@ export function createPostgresDialect(options: PostgresDialectOptions = {}): Sql
         `ON CONFLICT (${n.primaryKey}) DO UPDATE SET ` +
         `${n.value} = convert_to((${current} + $7::bigint)::text, 'UTF8'), ` +
         `${n.expiresAt} = EXCLUDED.${n.expiresAt}, ${n.key} = EXCLUDED.${n.key} ` +
-        `WHERE ${expired} OR CASE WHEN ${stored} ~ '^-?[0-9]{1,16}$' ` +
-        `THEN abs(${stored}::bigint + $7::bigint) <= 9007199254740991 ELSE false END ` +
+        `WHERE ${expired} OR CASE WHEN ${stored} ~ '${COUNTER_PATTERN.source}' ` +
+        `THEN abs(${stored}::bigint) <= ${MAX_SAFE} AND abs(${stored}::bigint + $7::bigint) <= ${MAX_SAFE} ` +
+        `ELSE false END ` +
         `RETURNING ${n.value}`
       );
     },

@@ -152,15 +152,46 @@ export function describeSqlBackend(backend: SqlBackend): void {
       expect((await s.getMany([ascii, twin, wide])).map(decode)).toEqual([undefined, 'twin', undefined]);
     });
 
-    it('keys with NUL and lone surrogates round trip (surrogates stored as U+FFFD)', async () => {
-      const s = store({ table: uniqueTable('odd') });
+    it('keys with NUL round trip; lone surrogates are refused before any SQL, never merged', async () => {
+      const table = uniqueTable('odd');
+      const s = store({ table });
       await s.set('nul\0inside', text('nul'), LONG_TTL);
       await s.set('nul', text('plain'), LONG_TTL);
       expect(decode(await s.get('nul\0inside'))).toBe('nul');
       expect(decode(await s.get('nul'))).toBe('plain');
-      await s.set('lone\uD800', text('surrogate'), LONG_TTL);
-      expect(decode(await s.get('lone\uD800'))).toBe('surrogate');
-      expect((await s.getMany(['lone\uD800', 'nul\0inside'])).map(decode)).toEqual(['surrogate', 'nul']);
+      // '\uD800x' and '\uDBFFx' both encode to UTF-8 as '\uFFFDx': stored, they would be one row.
+      for (const key of ['\uD800x', '\uDBFFx']) {
+        await expect(s.set(key, text(key), LONG_TTL)).rejects.toMatchObject({ code: 'CACHE_INVALID_KEY' });
+        await expect(s.increment(key, 1, LONG_TTL)).rejects.toMatchObject({ code: 'CACHE_INVALID_KEY' });
+      }
+      await expect(s.getMany(['nul', '\uDBFFx'])).rejects.toMatchObject({ code: 'CACHE_INVALID_KEY' });
+      expect(await s.get('\uFFFDx')).toBeUndefined();
+      expect(await backend.countRows(main.executor, table)).toBe(2);
+    });
+
+    it('increment follows COUNTER_PATTERN exactly: canonical decimals only, in range', async () => {
+      const s = store({ table: uniqueTable('canon') });
+      for (const value of ['05', '-0', '+5', ' 5', '00', '-05', '1e3', '0x1']) {
+        await s.set('odd', text(value), LONG_TTL);
+        await expect(s.increment('odd', 1, LONG_TTL), value).rejects.toMatchObject({
+          code: 'CACHE_NOT_NUMERIC',
+        });
+        expect(decode(await s.get('odd')), value).toBe(value);
+      }
+      // 16 digits but above 2^53 − 1: not a safe integer, even where the sum would be.
+      await s.set('unsafe', text('9999999999999999'), LONG_TTL);
+      await expect(s.increment('unsafe', -1_000_000_000_000_000, LONG_TTL)).rejects.toMatchObject({
+        code: 'CACHE_NOT_NUMERIC',
+      });
+      expect(decode(await s.get('unsafe'))).toBe('9999999999999999');
+      for (const [value, next] of [
+        ['0', 1],
+        ['-1', 0],
+        ['10', 11],
+      ] as const) {
+        await s.set('ok', text(value), LONG_TTL);
+        expect(await s.increment('ok', 1, LONG_TTL), value).toBe(next);
+      }
     });
 
     it('increment refuses non-numeric and out-of-range values and leaves them unchanged', async () => {
@@ -212,11 +243,17 @@ export function describeSqlBackend(backend: SqlBackend): void {
 
     it('the periodic prune removes expired rows on its own and stops on close', async () => {
       const table = uniqueTable('timer');
-      const s = store({ table, pruneInterval: 50 });
+      const errors: unknown[] = [];
+      const s = store({
+        table,
+        pruneInterval: '50ms',
+        onBackgroundError: (error: unknown) => errors.push(error),
+      });
       await s.setMany(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: text('x'), ttl: 1 })));
       await s.set('live', text('live'), LONG_TTL);
       await expect.poll(() => backend.countRows(main.executor, table), { timeout: 5_000 }).toBe(1);
       await s.close();
+      expect(errors).toEqual([]);
     });
 
     it('works with a schema-qualified table name', async () => {

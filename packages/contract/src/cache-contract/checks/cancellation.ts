@@ -4,7 +4,7 @@ import type { CacheCheck } from '../check.js';
 /** AbortSignal handling. */
 export const cancellationChecks: readonly CacheCheck[] = [
   {
-    name: 'an already-aborted signal rejects with its reason, runs nothing, and the cache keeps working',
+    name: 'an already-aborted signal rejects with CacheAbortError (reason kept, maybeApplied false), runs nothing',
     async run(h) {
       const { cache } = await h.open();
       const controller = new AbortController();
@@ -12,13 +12,18 @@ export const cancellationChecks: readonly CacheCheck[] = [
       controller.abort(reason);
       const { signal } = controller;
       let factoryCalls = 0;
-      await expect(cache.get('k', { signal })).rejects.toBe(reason);
-      await expect(cache.set('k', 'v', '1m', { signal })).rejects.toBe(reason);
+      const notSent = { code: 'CACHE_ABORTED', name: 'AbortError', reason, maybeApplied: false };
+      await expect(cache.get('k', { signal })).rejects.toMatchObject(notSent);
+      await expect(cache.set('k', 'v', '1m', { signal })).rejects.toMatchObject(notSent);
+      await expect(cache.increment('n', 1, '1m', { signal })).rejects.toMatchObject(notSent);
       await expect(
         cache.remember('r', '1m', () => ++factoryCalls, { signal }),
         'remember with an aborted signal',
-      ).rejects.toBe(reason);
-      await expect(cache.lock('l', '1m', { signal }), 'lock with an aborted signal').rejects.toBe(reason);
+      ).rejects.toMatchObject(notSent);
+      await expect(cache.lock('l', '1m', { signal }), 'lock with an aborted signal').rejects.toMatchObject(
+        notSent,
+      );
+      expect(await cache.get('n'), 'nothing counted by an aborted increment').toBeUndefined();
       expect(factoryCalls, 'factory calls under an aborted signal').toBe(0);
       expect(await cache.get('k'), 'nothing written by an aborted set').toBeUndefined();
       await cache.set('k', 'works', '1m');
@@ -26,7 +31,7 @@ export const cancellationChecks: readonly CacheCheck[] = [
     },
   },
   {
-    name: 'aborting a pending call rejects it with the reason',
+    name: 'aborting a pending call rejects it with CacheAbortError carrying the reason',
     async run(h) {
       const { cache } = await h.open();
       await cache.tryLock('held', 60_000);
@@ -35,8 +40,15 @@ export const cancellationChecks: readonly CacheCheck[] = [
       const waiting = cache.lock('held', 60_000, { signal: controller.signal, timeout: 10_000 });
       const pendingRead = cache.get('k', { signal: controller.signal });
       controller.abort(reason);
-      await expect(waiting, 'lock() waiting for a held lock').rejects.toBe(reason);
-      await expect(pendingRead, 'get in flight').rejects.toBe(reason);
+      await expect(waiting, 'lock() waiting for a held lock').rejects.toMatchObject({
+        code: 'CACHE_ABORTED',
+        reason,
+      });
+      await expect(pendingRead, 'get in flight').rejects.toMatchObject({
+        code: 'CACHE_ABORTED',
+        reason,
+        maybeApplied: false,
+      });
       await cache.set('after', 1, '1m');
       expect(await cache.get('after')).toBe(1);
     },

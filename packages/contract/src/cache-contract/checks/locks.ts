@@ -83,7 +83,7 @@ export const lockChecks: readonly CacheCheck[] = [
       const waiting = cache.lock('job', LONG, { timeout: 10_000, retryDelay: 5 }).finally(() => {
         settled = true;
       });
-      const attempts = (): number => recorder.callsOf('add').filter((c) => c.key === 'lock:job').length;
+      const attempts = (): number => recorder.callsOf('add').filter((c) => c.key === '\u001flock:job').length;
       // The holder's add plus at least two attempts by the waiter.
       await vi.waitFor(() => expect(attempts()).toBeGreaterThanOrEqual(3), { interval: 5, timeout: 5_000 });
       expect(settled, 'lock() resolved while the lock was held').toBe(false);

@@ -84,4 +84,25 @@ export const incrementChecks: readonly StoreCheck[] = [
       expectBytes(await store.get('hits'), text('200'), 'final counter');
     },
   },
+  {
+    name: 'increment accepts exactly the canonical decimal integers (one rule on every driver)',
+    async run(h) {
+      const store = await h.open();
+      // COUNTER_PATTERN in @cache/core: 0, or an optional '-' and 1-16 digits without a leading 0.
+      for (const [stored, expected] of [
+        ['0', 1],
+        ['-5', -4],
+        ['41', 42],
+        ['9007199254740990', 9007199254740991],
+      ] as const) {
+        await store.set('n', text(stored), LONG_TTL);
+        expect(await store.increment('n', 1, LONG_TTL), `increment of "${stored}"`).toBe(expected);
+      }
+      for (const stored of ['05', '-0', '+5', ' 5', '5 ', '1e3', '1.0', '0x10', '--1', '-', '']) {
+        await store.set('odd', text(stored), LONG_TTL);
+        await expectNotNumeric(store.increment('odd', 1, LONG_TTL), `increment of ${JSON.stringify(stored)}`);
+        expectBytes(await store.get('odd'), text(stored), `${JSON.stringify(stored)} kept after the refusal`);
+      }
+    },
+  },
 ];

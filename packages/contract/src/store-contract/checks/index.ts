@@ -7,6 +7,7 @@ import { flushChecks } from './flush.js';
 import { incrementChecks } from './increment.js';
 import { keyChecks } from './keys.js';
 import { lifecycleChecks } from './lifecycle.js';
+import { prefixChecks } from './prefixes.js';
 import { roundTripChecks } from './round-trip.js';
 import { valueChecks } from './values.js';
 
@@ -18,6 +19,7 @@ export const storeChecks: readonly StoreCheck[] = [
   ...incrementChecks,
   ...deleteChecks,
   ...flushChecks,
+  ...prefixChecks,
   ...batchChecks,
   ...valueChecks,
   ...keyChecks,

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { expectErrorCode } from '../../support/error-code.js';
 import { expectBytes, text } from '../../support/bytes.js';
 import type { StoreCheck } from '../check.js';
 
@@ -87,6 +88,38 @@ export const keyChecks: readonly StoreCheck[] = [
       await store.delete(long);
       expect(await store.get(long)).toBeUndefined();
       expectBytes(await store.get(twin), text('twin'), 'twin after deleting the first 1 KiB key');
+    },
+  },
+  {
+    name: 'keys that are not well-formed UTF-16 are refused with InvalidKeyError before any call',
+    async run(h) {
+      const store = await h.open();
+      // A lone surrogate has no UTF-8 encoding: '\uD800x' and '\uDBFFx' would both be stored
+      // as '\uFFFDx', one key. Every driver refuses them instead of merging them.
+      for (const key of ['\uD800x', '\uDBFFx', 'x\uDC00', 'tail\uD83D']) {
+        const what = JSON.stringify(key);
+        await expectErrorCode(store.set(key, text('v'), LONG_TTL), ['CACHE_INVALID_KEY'], `set(${what})`);
+        await expectErrorCode(store.get(key), ['CACHE_INVALID_KEY'], `get(${what})`);
+        await expectErrorCode(store.getMany(['ok', key]), ['CACHE_INVALID_KEY'], `getMany([…, ${what}])`);
+        await expectErrorCode(
+          store.setMany([{ key, value: text('v'), ttl: LONG_TTL }]),
+          ['CACHE_INVALID_KEY'],
+          `setMany(${what})`,
+        );
+        await expectErrorCode(store.add(key, text('v'), LONG_TTL), ['CACHE_INVALID_KEY'], `add(${what})`);
+        await expectErrorCode(store.increment(key, 1, LONG_TTL), ['CACHE_INVALID_KEY'], `increment(${what})`);
+        await expectErrorCode(store.delete(key), ['CACHE_INVALID_KEY'], `delete(${what})`);
+        await expectErrorCode(store.deleteMany([key]), ['CACHE_INVALID_KEY'], `deleteMany(${what})`);
+        await expectErrorCode(
+          store.deleteIfEquals(key, text('v')),
+          ['CACHE_INVALID_KEY'],
+          `deleteIfEquals(${what})`,
+        );
+      }
+      // A well-formed astral character (a surrogate pair) is an ordinary key.
+      await store.set('pair \uD83D\uDE80', text('rocket'), LONG_TTL);
+      expectBytes(await store.get('pair \uD83D\uDE80'), text('rocket'), 'key with a surrogate pair');
+      expect(await store.get('pair \uFFFD'), 'the U+FFFD lookalike stays distinct').toBeUndefined();
     },
   },
 ];

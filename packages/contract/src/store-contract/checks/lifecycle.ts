@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { expectErrorCode } from '../../support/error-code.js';
 import { expectBytes, text } from '../../support/bytes.js';
 import { shortTtl } from '../../support/ttl.js';
 import type { StoreCheck } from '../check.js';
@@ -44,6 +45,40 @@ export const lifecycleChecks: readonly StoreCheck[] = [
       const third = await h.open(prefix);
       expectBytes(await third.get('shared'), text('100'), 'counter incremented by two clients');
       expect(await second.add('written-by-first', text('x'), LONG_TTL), 'add across clients').toBe(false);
+    },
+  },
+  {
+    name: 'close waits for calls in flight, and calls after close fail with StoreClosedError',
+    async run(h) {
+      const store = await h.open();
+      const ttl = shortTtl(h.capabilities(store)) * 4;
+      await store.set('seed', text('0'), ttl);
+      const settled: { ok: boolean; code?: unknown }[] = [];
+      const calls = Array.from({ length: 50 }, (_, i) => {
+        const call =
+          i % 3 === 0
+            ? store.set(`k${i}`, text(`v${i}`), ttl)
+            : i % 3 === 1
+              ? store.get('seed')
+              : store.increment('seed', 1, ttl);
+        return call.then(
+          () => settled.push({ ok: true }),
+          (error: unknown) => settled.push({ ok: false, code: (error as { code?: unknown }).code }),
+        );
+      });
+      await store.close();
+      expect(settled.length, 'calls settled when close() resolved').toBe(50);
+      for (const outcome of settled) {
+        if (!outcome.ok)
+          expect(outcome.code, 'an in-flight call may only fail as closed').toBe('CACHE_STORE_CLOSED');
+      }
+      await Promise.all(calls);
+      await expectErrorCode(store.get('seed'), ['CACHE_STORE_CLOSED'], 'get after close');
+      await expectErrorCode(store.set('x', text('1'), ttl), ['CACHE_STORE_CLOSED'], 'set after close');
+      await expectErrorCode(store.getMany(['seed']), ['CACHE_STORE_CLOSED'], 'getMany after close');
+      await expectErrorCode(store.increment('seed', 1, ttl), ['CACHE_STORE_CLOSED'], 'increment after close');
+      await expectErrorCode(store.flush(), ['CACHE_STORE_CLOSED'], 'flush after close');
+      await expect(store.close(), 'close again').resolves.toBeUndefined();
     },
   },
 ];

@@ -1,0 +1,146 @@
+import type { Duration, Ttl } from '../duration.js';
+import { toPositiveMilliseconds } from '../duration.js';
+import type { CacheOperation } from '../observer.js';
+import type { Answer } from '../read-through/await-flight.js';
+import type { Factory, ReadThroughEngine } from '../read-through/engine.js';
+import {
+  hasReadThroughFields,
+  type RememberOptions,
+  type ResolvedReadThrough,
+  resolveReadThrough,
+} from '../read-through/options.js';
+import { type ManyFactory, rememberMany } from '../read-through/remember-many.js';
+import type { Tiers } from '../tiers/tiers.js';
+import { assertFactory } from './arguments.js';
+import type { CallRunner } from './calls.js';
+import type { StaleResult } from './options.js';
+
+/**
+ * The facade side of the read-through entry points: argument checks, option
+ * resolution (call over cache defaults) and observer outcomes around the one
+ * engine. `remember`, `rememberStale` and `refreshAhead` differ only in the
+ * options they hand the engine.
+ */
+export class ReadThroughCalls {
+  readonly #calls: CallRunner;
+  readonly #engine: ReadThroughEngine;
+  readonly #tiers: Tiers;
+  readonly #defaults: ResolvedReadThrough;
+  readonly #ttl: (ttl: Ttl | undefined) => number;
+
+  /**
+   * @param calls - validation, deadline and observer
+   * @param engine - the read-through engine
+   * @param tiers - where entries live
+   * @param defaults - the cache's resolved read-through defaults
+   * @param ttl - resolves a call's TTL against the cache default
+   */
+  constructor(
+    calls: CallRunner,
+    engine: ReadThroughEngine,
+    tiers: Tiers,
+    defaults: ResolvedReadThrough,
+    ttl: (ttl: Ttl | undefined) => number,
+  ) {
+    this.#calls = calls;
+    this.#engine = engine;
+    this.#tiers = tiers;
+    this.#defaults = defaults;
+    this.#ttl = ttl;
+  }
+
+  /** `remember` (and, with `window`, `refreshAhead`: eager refresh from the window). */
+  remember(
+    op: CacheOperation,
+    key: string,
+    ttl: Ttl | undefined,
+    factory: Factory<unknown>,
+    options: RememberOptions | undefined,
+    window: Duration | undefined,
+  ): Promise<unknown> {
+    let outcome: Answer['outcome'] | undefined;
+    return this.#calls.call(
+      op,
+      key,
+      options,
+      (signal) => {
+        assertFactory(factory);
+        const ttlMs = this.#ttl(ttl);
+        let resolved = this.resolve(options);
+        if (window !== undefined) {
+          const windowMs = toPositiveMilliseconds(window, 'window');
+          // Refresh once within `window` of going stale: the eager fraction that window leaves.
+          const eagerRefresh = ttlMs === 0 ? 0 : Math.min(1 - 1e-9, Math.max(1e-9, 1 - windowMs / ttlMs));
+          resolved = { ...resolved, eagerRefresh };
+        }
+        return this.#engine
+          .remember(key, ttlMs, factory, resolved, window !== undefined, signal)
+          .then((answer) => {
+            outcome = answer.outcome;
+            return answer.value;
+          });
+      },
+      () => outcome === 'hit',
+      () => outcome === 'stale',
+    );
+  }
+
+  /** `rememberStale`: `remember` with `grace: staleTtl` and, unless asked, no backoff. */
+  stale<T>(
+    key: string,
+    ttl: Ttl | undefined,
+    staleTtl: Duration,
+    factory: Factory<T>,
+    options: RememberOptions | undefined,
+  ): Promise<StaleResult<T>> {
+    let outcome: Answer['outcome'] | undefined;
+    return this.#calls.call(
+      'rememberStale',
+      key,
+      options,
+      (signal) => {
+        assertFactory(factory);
+        const graceMs = toPositiveMilliseconds(staleTtl, 'staleTtl');
+        const resolved = resolveReadThrough(options, { ...this.#defaults, graceMs, graceBackoffMs: 0 });
+        return this.#engine
+          .remember(key, this.#ttl(ttl), factory as Factory<unknown>, { ...resolved, graceMs }, true, signal)
+          .then((answer) => {
+            outcome = answer.outcome;
+            return { value: answer.value as T, stale: answer.outcome === 'stale' };
+          });
+      },
+      () => outcome === 'hit',
+      (r) => r.stale,
+    );
+  }
+
+  /** `rememberMany`: one read, one factory call, one write for the missing keys. */
+  many<T>(
+    keys: readonly string[],
+    ttl: Ttl | undefined,
+    factory: ManyFactory<T>,
+    options: RememberOptions | undefined,
+  ): Promise<(T | undefined)[]> {
+    let answers: Answer[] = [];
+    return this.#calls.batch(
+      'rememberMany',
+      keys,
+      options,
+      async (signal) => {
+        assertFactory(factory);
+        const ttlMs = this.#ttl(ttl);
+        const resolved = this.resolve(options);
+        const many = factory as ManyFactory<unknown>;
+        answers = await rememberMany(this.#engine, this.#tiers, keys, ttlMs, many, resolved, signal);
+        return answers.map((a) => a.value as T | undefined);
+      },
+      (_, i) => answers[i]?.outcome === 'hit',
+      (_, i) => answers[i]?.outcome === 'stale',
+    );
+  }
+
+  /** A call's read-through options over the cache defaults (the defaults themselves when it sets none). */
+  resolve(options: RememberOptions | undefined): ResolvedReadThrough {
+    return hasReadThroughFields(options) ? resolveReadThrough(options, this.#defaults) : this.#defaults;
+  }
+}

@@ -1,0 +1,375 @@
+import type { Bus } from '../bus/bus.js';
+import type { DecodedEntry, EntryCodec } from '../entry/entry-codec.js';
+import type { EntryLifetime } from '../entry/lifetime.js';
+import { hitOf, SLOW } from '../facade/fast-path.js';
+import { NO_EXPIRY, type ReferenceStore, type Store } from '../store.js';
+import { CircuitBreaker, type CircuitState, isOutage } from './circuit-breaker.js';
+import { Coherence, type CoherenceEvents } from './coherence.js';
+import { StoreTier } from './store-tier.js';
+import type { CacheHealth } from '../facade/options.js';
+import {
+  entryOfReference,
+  freshValue,
+  pause,
+  probeStore,
+  referenceOf,
+  type Tiers,
+  type TierWrite,
+} from './tiers.js';
+
+/**
+ * An L1 slot: what the hybrid tier keeps in the L1 store for a key — the value
+ * (or its envelope) by reference, and the L1 generation it was written in. A slot
+ * of an older generation is not served: that is how a gap invalidates the whole
+ * L1 in O(1).
+ */
+class L1Slot {
+  constructor(
+    readonly value: unknown,
+    readonly generation: number,
+  ) {}
+}
+
+/** Options of {@link HybridTier}. */
+export interface HybridTierOptions {
+  readonly store: Store;
+  readonly entries: EntryCodec;
+  readonly l1: ReferenceStore;
+  readonly bus: Bus | undefined;
+  /** Longest time an entry lives in L1, ms. */
+  readonly l1TtlMs: number;
+  /** Where bus errors and gaps are reported. */
+  readonly onBusEvent: (event: 'gap' | 'error', detail: unknown) => void;
+  /** The L2 circuit breaker's settings, or `undefined` for none. */
+  readonly breaker: { readonly failures: number; readonly openMs: number } | undefined;
+  /** Told when the circuit opens and closes. */
+  readonly onCircuit: (state: CircuitState, cause: unknown) => void;
+}
+
+/**
+ * L1 (an in-process by-reference store) in front of L2 (any store), kept coherent
+ * across nodes by a bus.
+ *
+ * Reads: L1, then L2 (an L2 hit fills L1, unless an eviction arrived while it was
+ * read). Writes and deletes: L2, then L1, then one batched bus message for the
+ * other nodes, which evict the keys from their L1 — no L2 read per message. An
+ * entry lives in L1 at most `l1Ttl`, and never past its L2 expiry (caches with an
+ * L1 record it in the entry). While the bus is disconnected, L1 is bypassed.
+ */
+export class HybridTier implements Tiers {
+  readonly store: Store;
+  readonly #l2: StoreTier;
+  readonly #l1: ReferenceStore;
+  readonly #l1TtlMs: number;
+  readonly #coherence: Coherence | undefined;
+  readonly #watchers = new Map<string, Set<() => void>>();
+  readonly #breaker: CircuitBreaker | undefined;
+
+  constructor(options: HybridTierOptions) {
+    this.store = options.store;
+    this.#l2 = new StoreTier(options.store, options.entries, undefined);
+    this.#l1 = options.l1;
+    this.#l1TtlMs = options.l1TtlMs;
+    this.#breaker =
+      options.breaker === undefined
+        ? undefined
+        : new CircuitBreaker(options.breaker.failures, options.breaker.openMs, options.onCircuit);
+    if (options.bus !== undefined) {
+      const events: CoherenceEvents = {
+        evict: (keys) => {
+          for (const key of keys) {
+            this.#dropL1(key);
+            this.#wake(key);
+          }
+        },
+        gap: (reason) => options.onBusEvent('gap', reason),
+        error: (error) => options.onBusEvent('error', error),
+      };
+      this.#coherence = new Coherence(options.bus, events);
+      this.#coherence.start();
+    }
+  }
+
+  /** This node's id on the bus (undefined without a bus). */
+  get nodeId(): string | undefined {
+    return this.#coherence?.nodeId;
+  }
+
+  /** Whether the bus subscription is active (true without a bus). */
+  busConnected(): boolean {
+    return this.#coherence === undefined || this.#coherence.connected;
+  }
+
+  // ------------------------------------------------------------ reads
+
+  peek(key: string, eagerRefresh: number, ttlMs: () => number): unknown {
+    const slot = this.#slot(key);
+    return slot === undefined ? SLOW : hitOf(slot.value, eagerRefresh, ttlMs);
+  }
+
+  async read(key: string, signal: AbortSignal | undefined): Promise<DecodedEntry | undefined> {
+    const slot = this.#slot(key);
+    if (slot !== undefined) return entryOfReference(slot.value);
+    const mark = this.#mark();
+    let entry: DecodedEntry | undefined;
+    try {
+      entry = await this.#viaL2(() => this.#l2.read(key, signal));
+    } catch (error) {
+      // The store is out: what this node's L1 still holds answers (degrade to memory).
+      const fallback = isOutage(error) ? this.#fallbackSlot(key) : undefined;
+      if (fallback === undefined) throw error;
+      return entryOfReference(fallback.value);
+    }
+    if (entry !== undefined) this.#fill(key, entry, mark);
+    return entry;
+  }
+
+  async readFresh(key: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const entry = await this.read(key, signal);
+    return entry === undefined ? undefined : freshValue(entry);
+  }
+
+  async readMany(
+    keys: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<(DecodedEntry | undefined)[]> {
+    const result: (DecodedEntry | undefined)[] = new Array(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, i) => {
+      const slot = this.#slot(key);
+      if (slot === undefined) missing.push(i);
+      else result[i] = entryOfReference(slot.value);
+    });
+    if (missing.length === 0) return result;
+    const mark = this.#mark();
+    const missingKeys = missing.map((i) => keys[i] as string);
+    const entries = await this.#viaL2(() => this.#l2.readMany(missingKeys, signal));
+    entries.forEach((entry, j) => {
+      result[missing[j] as number] = entry;
+      if (entry !== undefined) this.#fill(missingKeys[j] as string, entry, mark);
+    });
+    return result;
+  }
+
+  readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    return this.#viaL2(() => this.#l2.readRaw(key, signal));
+  }
+
+  // ------------------------------------------------------------ writes
+
+  async write(
+    key: string,
+    value: unknown,
+    lifetime: EntryLifetime,
+    signal: AbortSignal | undefined,
+    keepOnOutage = false,
+  ): Promise<void> {
+    try {
+      await this.#writeL2(() => this.#l2.write(key, value, lifetime, signal));
+    } catch (error) {
+      // A store outage degrades to memory: what a fail-open `remember` computed stays
+      // in this node's L1 (not recomputed on every call); the error still reaches the
+      // caller, who reports it.
+      if (keepOnOutage && isOutage(error))
+        this.#putL1(key, referenceOf(value, lifetime), lifetime.storeTtl, true);
+      throw error;
+    }
+    this.#putL1(key, referenceOf(value, lifetime), lifetime.storeTtl);
+    this.#coherence?.announce([key]);
+  }
+
+  async writeMany(writes: readonly TierWrite[], signal: AbortSignal | undefined): Promise<void> {
+    await this.#writeL2(() => this.#l2.writeMany(writes, signal));
+    for (const w of writes) this.#putL1(w.key, referenceOf(w.value, w.lifetime), w.lifetime.storeTtl);
+    this.#coherence?.announce(writes.map((w) => w.key));
+  }
+
+  async add(key: string, value: unknown, ttl: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const added = await this.#viaL2(() => this.#l2.add(key, value, ttl, signal));
+    if (added) {
+      this.#putL1(key, value, ttl);
+      this.#coherence?.announce([key]);
+    }
+    return added;
+  }
+
+  async increment(key: string, delta: number, ttl: number, signal: AbortSignal | undefined): Promise<number> {
+    const next = await this.#viaL2(() => this.#l2.increment(key, delta, ttl, signal));
+    this.#dropL1(key);
+    this.#coherence?.announce([key]);
+    return next;
+  }
+
+  async writeRaw(
+    key: string,
+    value: Uint8Array,
+    ttl: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    await this.#writeL2(() => this.#l2.writeRaw(key, value, ttl, signal));
+    this.#dropL1(key);
+    this.#coherence?.announce([key]);
+  }
+
+  async delete(key: string, signal: AbortSignal | undefined): Promise<void> {
+    this.#dropL1(key);
+    await this.#writeL2(() => this.#l2.delete(key, signal));
+    this.#dropL1(key);
+    this.#coherence?.announce([key]);
+  }
+
+  async deleteMany(keys: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+    for (const key of keys) this.#dropL1(key);
+    await this.#writeL2(() => this.#l2.deleteMany(keys, signal));
+    for (const key of keys) this.#dropL1(key);
+    this.#coherence?.announce(keys);
+  }
+
+  async flush(signal: AbortSignal | undefined): Promise<void> {
+    await this.#writeL2(() => this.#l2.flush(signal));
+    await this.#l1.flush();
+    this.#coherence?.announceClear();
+  }
+
+  watch(key: string, timeoutMs: number): Promise<void> {
+    if (this.#coherence === undefined || !this.#coherence.connected) return pause(timeoutMs);
+    return new Promise((resolve) => {
+      let watchers = this.#watchers.get(key);
+      if (watchers === undefined) {
+        watchers = new Set();
+        this.#watchers.set(key, watchers);
+      }
+      const done = (): void => {
+        clearTimeout(timer);
+        const set = this.#watchers.get(key);
+        set?.delete(done);
+        if (set?.size === 0) this.#watchers.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref?.();
+      watchers.add(done);
+    });
+  }
+
+  #wake(key: string): void {
+    const watchers = this.#watchers.get(key);
+    if (watchers !== undefined) for (const done of [...watchers]) done();
+  }
+
+  async close(): Promise<void> {
+    await this.#coherence?.close();
+    await Promise.all([this.#l1.close(), this.store.close()]);
+  }
+
+  async health(timeoutMs: number): Promise<CacheHealth> {
+    const circuit = this.#breaker?.state ?? 'none';
+    const store = circuit === 'open' ? false : await probeStore(this.store, timeoutMs);
+    const bus =
+      this.#coherence === undefined ? 'none' : this.#coherence.connected ? 'connected' : 'disconnected';
+    return { store, circuit, bus };
+  }
+
+  /**
+   * Whether the store is being skipped (circuit open): then L1 serves even with the
+   * bus down — no node reaching the store through this cache could invalidate it,
+   * and a store outage should degrade to an in-process cache, not to the factory.
+   * When the bus is back, the generation moves on and everything from the outage goes.
+   */
+  #degraded(): boolean {
+    return this.#breaker?.refusing === true;
+  }
+
+  /** The circuit's state (`undefined` without a breaker). */
+  get circuit(): CircuitState | undefined {
+    return this.#breaker?.state;
+  }
+
+  /** An L2 call through the circuit breaker. */
+  #viaL2<T>(call: () => Promise<T>): Promise<T> {
+    return this.#breaker === undefined ? call() : this.#breaker.run(call);
+  }
+
+  /** An L2 write: while the circuit is open it is skipped (L1 only: degraded, not failed). */
+  async #writeL2(call: () => Promise<void>): Promise<void> {
+    if (this.#breaker?.refusing === true) return;
+    await this.#viaL2(call);
+  }
+
+  // ------------------------------------------------------------ L1
+
+  /** The key's L1 slot when it may be served (right generation, bus connected), else `undefined`. */
+  #slot(key: string): L1Slot | undefined {
+    const coherence = this.#coherence;
+    if (coherence !== undefined && !coherence.connected && !this.#degraded()) return undefined;
+    let slot: unknown;
+    try {
+      slot = this.#l1.peekValue(key);
+    } catch {
+      return undefined;
+    }
+    if (!(slot instanceof L1Slot)) return undefined;
+    if (coherence === undefined || slot.generation === coherence.generation) return slot;
+    // Degraded (store skipped, bus lost with it): what L1 held before the loss still serves.
+    return !coherence.connected && slot.generation === coherence.generationBeforeLoss ? slot : undefined;
+  }
+
+  /**
+   * The key's L1 slot as a fallback when the store is out: one of the current
+   * generation, or of the generation the bus connection was lost in.
+   */
+  #fallbackSlot(key: string): L1Slot | undefined {
+    let slot: unknown;
+    try {
+      slot = this.#l1.peekValue(key);
+    } catch {
+      return undefined;
+    }
+    if (!(slot instanceof L1Slot)) return undefined;
+    const coherence = this.#coherence;
+    if (coherence === undefined || slot.generation === coherence.generation) return slot;
+    return slot.generation === coherence.generationBeforeLoss ? slot : undefined;
+  }
+
+  /** The coherence state before an L2 read: a fill is skipped if anything arrived meanwhile. */
+  #mark(): number {
+    return this.#coherence === undefined ? 0 : this.#coherence.epoch;
+  }
+
+  #fill(key: string, entry: DecodedEntry, mark: number): void {
+    if (this.#mark() !== mark) return;
+    const remaining = entry.expiresAt === undefined ? NO_EXPIRY : Math.floor(entry.expiresAt - Date.now());
+    if (entry.expiresAt !== undefined && remaining <= 0) return;
+    const value =
+      entry.softExpiresAt === undefined
+        ? entry.value
+        : referenceOf(entry.value, {
+            storeTtl: remaining,
+            freshUntil: entry.softExpiresAt,
+            graceUntil: entry.graceUntil,
+            writtenAt: entry.writtenAt,
+          });
+    this.#putL1(key, value, remaining);
+  }
+
+  /** Puts `value` into L1 for at most `l1Ttl` (and never past `storeTtl`). */
+  #putL1(key: string, value: unknown, storeTtl: number, outage = false): void {
+    const coherence = this.#coherence;
+    if (coherence !== undefined && !coherence.connected && !outage && !this.#degraded()) return;
+    const ttl = storeTtl === NO_EXPIRY ? this.#l1TtlMs : Math.min(storeTtl, this.#l1TtlMs);
+    try {
+      this.#l1.putValue(key, new L1Slot(value, coherence?.generation ?? 0), ttl);
+    } catch {
+      // L1 is an optimisation: a value it refuses (too large for it) is simply not kept.
+      this.#dropL1(key);
+    }
+  }
+
+  #dropL1(key: string): void {
+    try {
+      void this.#l1.delete(key).catch(() => undefined);
+    } catch {
+      // A closed L1 has nothing left to drop.
+    }
+  }
+}
