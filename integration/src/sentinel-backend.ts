@@ -8,8 +8,8 @@
  * @packageDocumentation
  */
 import { Redis } from 'ioredis';
-import { describe, it } from 'vitest';
-import { canConnect, type Endpoint, parseHostList, requireAllBackends } from './backends.js';
+import { describe } from 'vitest';
+import { canConnect, type Endpoint, parseHostList, registerUnreachable } from './backends.js';
 
 /** Environment variable holding the Sentinels, `host:port[,host:port…]`. */
 export const SENTINELS_ENV = 'CACHE_REDIS_SENTINELS';
@@ -101,14 +101,8 @@ export function describeSentinelBackend(fn: (backend: SentinelBackend) => void):
       fn(backend);
       return;
     }
-    const message = `backend redis-sentinel unreachable at ${backend.address} (master ${backend.name}: ${reason}); set ${SENTINELS_ENV} and ${SENTINEL_NAME_ENV} or run scripts/services.sh start`;
-    if (requireAllBackends()) {
-      it('is reachable (CACHE_REQUIRE_ALL=1)', () => {
-        throw new Error(message);
-      });
-      return;
-    }
-    console.warn(`[integration] skipped: ${message}`);
-    it.skip(`skipped: ${message}`, () => {});
+    registerUnreachable(
+      `backend redis-sentinel unreachable at ${backend.address} (master ${backend.name}: ${reason}); set ${SENTINELS_ENV} and ${SENTINEL_NAME_ENV} or run scripts/services.sh start`,
+    );
   });
 }

@@ -201,6 +201,7 @@ export function runBusContract(options: BusContractOptions): void {
     for (const check of checks) {
       const reason = skipped.get(check.name);
       if (reason !== undefined) {
+        // Listed in options.skip (or no disconnect() given): registered as skipped, its reason in the title.
         it.skip(`${check.name} [skipped: ${reason}]`, () => {});
         continue;
       }

@@ -45,7 +45,13 @@ async function twoNodes(
   return { writer, reader, recorder };
 }
 
-/** The hybrid tier: coherence between nodes that share one store and one bus. */
+/**
+ * The hybrid tier: coherence between nodes that share one store and one bus.
+ *
+ * The four bus checks skip themselves (with that reason) in a run configured with
+ * an L1 but no bus (`tier: { l1 }`): there is no bus to keep nodes coherent, and
+ * that run exists to prove the L1-only path (`l1Ttl`, TTL bound, circuit breaker).
+ */
 export const hybridChecks: readonly CacheCheck[] = [
   {
     name: 'hybrid: a write on one node evicts the key from the other node L1, with no store read per message',
