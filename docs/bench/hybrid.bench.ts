@@ -32,6 +32,7 @@ import { TTL_MS, USER } from './fixtures.js';
 import { environmentLine, formatNumber, type MeasureResult, printTable, type TableRow } from './harness.js';
 import type { ReceiverJob } from './hybrid-receiver.js';
 import { interleave, median, pairedRatio } from './paired.js';
+import { commandDelta, commandCounts as countCommands } from './command-stats.js';
 import { startPrivateServer } from './private-server.js';
 
 const PREFIX = `bench-hybrid-${process.pid}`;
@@ -59,23 +60,8 @@ const url =
     : `redis://127.0.0.1:${server.port}`;
 const admin = new Redis(url);
 
-/** Calls per command since the server started (commands run by Lua scripts included). */
-async function commandCounts(): Promise<Map<string, number>> {
-  const info = await admin.info('commandstats');
-  const counts = new Map<string, number>();
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
-    counts.set(match[1] as string, Number(match[2]));
-  return counts;
-}
-/** Calls per command between two `commandCounts` (the later INFO counts itself; not the cache's). */
-function delta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [name, calls] of after) {
-    const d = calls - (before.get(name) ?? 0) - (name === 'info' ? 1 : 0);
-    if (d > 0) out.set(name, d);
-  }
-  return out;
-}
+const commandCounts = (): Promise<Map<string, number>> => countCommands(admin);
+const delta = commandDelta;
 const describeCommands = (counts: Map<string, number>, per: number): string =>
   [...counts]
     .sort((a, b) => b[1] - a[1])

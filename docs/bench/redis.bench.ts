@@ -37,6 +37,7 @@ import { TTL_MS, USER, USER_JSON } from './fixtures.js';
 import { environmentLine, type MeasureResult, printTable, type TableRow } from './harness.js';
 import { createCpuThroughput, interleave, pairedRatio } from './paired.js';
 import { startPrivateServer } from './private-server.js';
+import { commandCounts as countCommands } from './command-stats.js';
 
 const IN_FLIGHT = 64;
 const TOTAL = 20_000;
@@ -135,13 +136,7 @@ const [tpRawSet, tpCacheSet] = await pairRates(
 const tpRawPipelined = await throughput('raw GET + JSON.parse, ioredis auto-pipelining', rawPipelinedGetJson);
 
 // 1,000 concurrent remember calls on one cold key.
-async function commandCounts(): Promise<Map<string, number>> {
-  const info = await admin.info('commandstats');
-  const counts = new Map<string, number>();
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
-    counts.set(match[1] as string, Number(match[2]));
-  return counts;
-}
+const commandCounts = (): Promise<Map<string, number>> => countCommands(admin);
 let factoryCalls = 0;
 const coldKey = `cold:${Date.now()}`;
 const before = await commandCounts();

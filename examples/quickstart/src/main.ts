@@ -47,5 +47,23 @@ step(
 );
 step('release()', await lock?.release());
 
+// 6. Tags and namespaces: invalidate a group of entries, or one namespace, in O(1).
+await cache.set('order:1', { total: 12 }, '1h', { tags: ['user:42'] });
+await cache.set('order:2', { total: 30 }, '1h', { tags: ['user:7'] });
+await cache.deleteByTag('user:42');
+const orders = await cache.getMany(['order:1', 'order:2']);
+step(
+  "deleteByTag('user:42'), then order:1, order:2",
+  orders.map((o) => o ?? 'undefined (deleted)'),
+);
+const products = cache.namespace('products');
+await products.set('p1', 'kettle', '1h');
+await cache.namespace('sessions').set('s1', 'alice', '1h');
+await products.flush();
+step("namespace('products').flush(), then p1, s1", [
+  (await products.get('p1')) ?? 'undefined (flushed)',
+  await cache.namespace('sessions').get('s1'),
+]);
+
 await cache.close();
 console.log('quick start finished');

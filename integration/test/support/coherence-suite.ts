@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cache, type Store } from '@cache/core';
+import { type Bus, Cache, type Store } from '@cache/core';
+import { NatsBus } from '@cache/nats';
+import { RedisBus } from '@cache/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type BackendName, describeBackend } from '../../src/backends.js';
 import { freePort } from '../../src/free-port.js';
 import { natsServer, REDIS_SERVER, type ServerCommand, ServerProcess } from '../../src/server-process.js';
+import { tagCoherenceChecks } from './coherence-tags.js';
 import { monotonicMs, type NodeJob, type NodeProcess, type NodeStore, withNodes } from './hybrid-workers.js';
 
 const KEYS = Array.from({ length: 100 }, (_, i) => `item:${i}`);
@@ -37,6 +40,8 @@ export interface CoherenceBus {
   readonly address: (port: number) => string;
   /** The shared server to use instead of a private one in the coherence test (e.g. the L2 Redis itself). */
   readonly shared?: (l2Address: string) => string;
+  /** A bus in this process, on the server at `address`. */
+  readonly create: (address: string, channel: string) => Bus;
 }
 
 /** One L2 + bus combination, as the coherence suite runs it. */
@@ -59,6 +64,7 @@ export const REDIS_BUS: CoherenceBus = {
   kind: 'redis',
   server: () => REDIS_SERVER,
   address: (port) => `redis://127.0.0.1:${port}`,
+  create: (url, channel) => new RedisBus({ url, channel }),
 };
 
 /** The bus of a coherence setup on a nats-server (JetStream on, in a temporary directory). */
@@ -70,6 +76,7 @@ export const NATS_BUS: CoherenceBus = {
     return natsServer(() => dir);
   },
   address: (port) => `127.0.0.1:${port}`,
+  create: (servers, channel) => new NatsBus({ servers: servers.split(','), channel }),
 };
 
 type Run = [version: number, firstMs: number, lastMs: number];
@@ -131,7 +138,9 @@ function expectLatest(readers: readonly ReaderReport[], rounds: number): void {
  *   fifth node holding the keys in L1 makes no L2 read while they change;
  * - the gap: the bus server is killed while the writer keeps updating L2, then
  *   restarted; the readers notice both, and no reader serves a value past the
- *   bound, before, during or after the outage.
+ *   bound, before, during or after the outage;
+ * - tags and namespaces invalidated on one node leave the other's L1 within the
+ *   bound (`coherence-tags.ts`).
  */
 export function coherenceSuite(setup: CoherenceSetup): void {
   describeBackend(setup.backend, (l2Address) => {
@@ -220,6 +229,15 @@ export function coherenceSuite(setup: CoherenceSetup): void {
           `L2 reads per reader ${reads.toFixed(0)} (${(reads / (rounds * KEYS.length)).toFixed(2)} per write); idle node 0`,
       );
     }, 60_000);
+
+    // Before the gap test, which kills the private bus server.
+    tagCoherenceChecks({
+      title: setup.title,
+      store: () => setup.create(l2),
+      bus: (channel) =>
+        setup.bus.create(setup.bus.shared?.(l2Address) ?? setup.bus.address(busServer.port), channel),
+      boundMs: BOUND_MS,
+    });
 
     it(`${setup.title}: the bus server killed and restarted while L2 changes: no reader serves a pre-outage value past ${BOUND_MS} ms`, async () => {
       await seed();

@@ -59,7 +59,7 @@ export async function useLocalDynamoUnlessConfigured(): Promise<void> {
  * Client settings for `endpoint`: a region, and dummy credentials unless real
  * ones are in the environment (dynalite checks presence, not value).
  */
-export function dynamoClientOptions(endpoint: string): DynamoStoreOptions {
+export function dynamoClientOptions(endpoint: string): Omit<DynamoStoreOptions, 'prefix'> {
   const hasCredentials = (process.env.AWS_ACCESS_KEY_ID ?? '') !== '';
   return {
     endpoint,

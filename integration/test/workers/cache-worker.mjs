@@ -2,6 +2,8 @@
 // builds a Cache over the built dist of the driver named in its first message
 // (the store owns its connection), opens its connections, reports "ready", waits
 // for "go" (so all children start together), runs one task and reports the results.
+// A session's worker (`session: true`) then waits for the next "go" (its steps in
+// the message), until the parent kills it.
 import { Cache } from '@cache/core';
 
 /** `scope` is the NATS bucket or the DynamoDB / SQL table, where the driver has one. */
@@ -57,6 +59,18 @@ async function runConcurrently(count, concurrency, call) {
   return results;
 }
 
+/** The cache calls a `steps` task may make, on a view of the worker's cache. */
+const calls = {
+  get: (view, { key }) => view.get(key),
+  getMany: (view, { keys }) => view.getMany(keys),
+  set: (view, { key, value, ttl, tags }) =>
+    view.set(key, value, ttl, tags === undefined ? undefined : { tags }),
+  flush: (view) => view.flush(),
+  deleteByTag: (view, { tags }) => view.deleteByTag(tags),
+  expireByTag: (view, { tags }) => view.expireByTag(tags),
+  clock: () => Date.now(),
+};
+
 const tasks = {
   async increment(cache, { key, count, concurrency }) {
     return runConcurrently(count, concurrency, () => cache.increment(key, 1, '5m'));
@@ -65,18 +79,31 @@ const tasks = {
     const locks = await Promise.all(Array.from({ length: attempts }, () => cache.tryLock(key, '1m')));
     return locks.filter((lock) => lock !== undefined).map((lock) => lock.token);
   },
+  /** Runs `steps` in order, each `{ call, ns?, …arguments }` in the namespace path `ns` (none: the root). */
+  async steps(cache, { steps }) {
+    const results = [];
+    for (const step of steps) {
+      const view = (step.ns ?? []).reduce((parent, name) => parent.namespace(name), cache);
+      // A miss is sent as null: JSON has no undefined.
+      results.push((await calls[step.call](view, step)) ?? null);
+    }
+    return results;
+  },
 };
 
 process.once('message', async (job) => {
-  const cache = new Cache({ store: await createStore(job) });
+  const cache = new Cache({ store: await createStore(job), ...job.cache });
   try {
     // Open the connections (pools open one per call in flight) before the start
     // signal, so that all children race on the task, not on connecting.
     await Promise.all(Array.from({ length: job.connections ?? 1 }, () => cache.get('warm-up')));
     process.send({ type: 'ready' });
-    await new Promise((resolve) => process.once('message', resolve));
-    const results = await tasks[job.task](cache, job.params);
-    process.send({ type: 'result', results });
+    for (;;) {
+      const message = await new Promise((resolve) => process.once('message', resolve));
+      const results = await tasks[job.task](cache, message.params ?? job.params);
+      process.send({ type: 'result', results });
+      if (job.session !== true) break;
+    }
   } catch (error) {
     process.send({ type: 'error', message: String(error?.stack ?? error) });
   } finally {

@@ -1,7 +1,7 @@
 import { fromUtf8, utf8 } from './bytes.js';
 import type { Duration, Ttl } from './duration.js';
 import { toPositiveMilliseconds } from './duration.js';
-import { isFreshAt, plainLifetime } from './entry/lifetime.js';
+import { type EntryLifetime, isFreshAt, plainLifetime, withVersions } from './entry/lifetime.js';
 import { CorruptPayloadError, InvalidArgumentError, InvalidValueError } from './errors.js';
 import { assertSafeInteger, assertStorable, isFastKey, noDeadline } from './facade/arguments.js';
 import { CallRunner, NO_KEY } from './facade/calls.js';
@@ -9,7 +9,14 @@ import { SLOW } from './facade/fast-path.js';
 import { ReadThroughCalls } from './facade/read-through-calls.js';
 import { type CacheConfig, resolveCacheConfig, ttlOf } from './facade/config.js';
 import { runWithLock, tryLockOnce, waitForLock } from './facade/locks.js';
-import type { CacheEntry, CacheHealth, CacheOptions, LockOptions, StaleResult } from './facade/options.js';
+import type {
+  CacheEntry,
+  CacheHealth,
+  CacheOptions,
+  LockOptions,
+  SetOptions,
+  StaleResult,
+} from './facade/options.js';
 import type { Lock } from './helpers/lock.js';
 import { countRequest, type RateLimitResult } from './helpers/rate-limit.js';
 import { type Factory, ReadThroughEngine } from './read-through/engine.js';
@@ -17,13 +24,19 @@ import type { RememberOptions } from './read-through/options.js';
 import type { ManyFactory } from './read-through/remember-many.js';
 import type { OperationOptions } from './signal.js';
 import type { ReferenceStore, Store } from './store.js';
+import { Scope } from './tags/scope.js';
+import { stamped } from './tags/stamping.js';
+import { DELETE_STEP, EXPIRE_STEP, type VersionStamp, versionsFor } from './tags/tag-versions.js';
 import { HybridTier } from './tiers/hybrid-tier.js';
 import { StoreTier } from './tiers/store-tier.js';
-import type { Tiers } from './tiers/tiers.js';
+import { storeOptions, type Tiers } from './tiers/tiers.js';
 
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 const RESOLVED_VOID: Promise<void> = Promise.resolve();
 const ZERO = (): number => 0;
+
+/** Set by {@link Cache.namespace} for the constructor call that builds the view. */
+let viewOf: { readonly parent: Cache; readonly scope: Scope } | undefined;
 
 /**
  * The cache facade: typed values, shaping and helpers over any {@link Store}.
@@ -36,6 +49,12 @@ const ZERO = (): number => 0;
  * default) with no shaping, custom codec, `maxValueBytes`, observer or deadline,
  * `get`/`set`/`remember` hits are one synchronous map operation wrapped in an
  * already-resolved promise: no encoding, no copy, no extra `await`.
+ *
+ * Tags and namespaces: entries may carry tags (`set(k, v, ttl, { tags })`,
+ * `remember(…, { tags })`), invalidated in O(1) by {@link Cache.deleteByTag} and
+ * {@link Cache.expireByTag}; {@link Cache.namespace} returns a view of this cache
+ * whose keys (and tags) live under a name, flushed in O(1). Both work by versions
+ * kept in the store, never by comparing clocks (see `tags/`).
  */
 export class Cache {
   /** The store this cache writes to. */
@@ -49,16 +68,38 @@ export class Cache {
   readonly #fast: ReferenceStore | undefined;
   /** Whether `get`/`remember` hits may be answered synchronously by the tiers' `peek`. */
   readonly #peek: boolean;
+  /** Where this view's keys and tags live (the root, or a namespace). */
+  readonly #scope: Scope;
 
   /** @throws {@link ConfigError} for invalid options (bad encryption key, bad sizes, missing store, …). */
   constructor(options: CacheOptions) {
+    const view = viewOf;
+    viewOf = undefined;
+    if (view !== undefined) {
+      // A namespace view: everything shared with the parent but the key space.
+      const { parent } = view;
+      this.store = parent.store;
+      this.#config = parent.#config;
+      this.#tiers = parent.#tiers;
+      this.#engine = parent.#engine;
+      this.#calls = parent.#calls;
+      this.#readThrough = parent.#readThrough;
+      this.#fast = undefined;
+      this.#peek = parent.#peek;
+      this.#scope = view.scope;
+      return;
+    }
     const config = resolveCacheConfig(options);
     this.#config = config;
     this.store = config.store;
+    this.#scope = Scope.root;
     const hybrid = config.hybrid;
+    const shared = config.store.capabilities.shared;
+    const intervalMs = shared ? config.tagCheckIntervalMs : Number.POSITIVE_INFINITY;
+    const versions = versionsFor(config.store, intervalMs);
     this.#tiers =
       hybrid === undefined
-        ? new StoreTier(config.store, config.entries, config.ref)
+        ? new StoreTier(config.store, config.entries, config.ref, versions)
         : new HybridTier({
             store: config.store,
             entries: config.entries,
@@ -73,6 +114,11 @@ export class Cache {
               ),
             onCircuit: (state, cause) =>
               this.#calls.event('circuit', { circuit: state === 'closed' ? 'closed' : 'open', error: cause }),
+            versions,
+            versionTrust: {
+              connected: shared && config.tagCheckExplicit ? intervalMs : Number.POSITIVE_INFINITY,
+              disconnected: intervalMs,
+            },
           });
     this.#calls = new CallRunner(config.maxKeyLength, config.timeoutMs, config.observer, config.store.name);
     this.#engine = new ReadThroughEngine(this.#tiers, {
@@ -97,20 +143,23 @@ export class Cache {
   /** The value stored at `key`, or `undefined` on a miss (or when only a stale value is left). */
   get<T>(key: string, options?: OperationOptions): Promise<T | undefined> {
     if (this.#peek && options === undefined && isFastKey(key, this.#config.maxKeyLength)) {
-      const hit = this.#tiers.peek(key, 0, ZERO);
+      const hit = this.#tiers.peek(this.#scope.key(key), 0, ZERO);
       if (hit !== SLOW) return hit === undefined ? RESOLVED_UNDEFINED : Promise.resolve(hit as T);
     }
     return this.#calls.call(
       'get',
       key,
       options,
-      (signal) => this.#tiers.readFresh(key, signal) as Promise<T | undefined>,
+      (signal) => this.#tiers.readFresh(this.#scope.key(key), signal) as Promise<T | undefined>,
       (v) => v !== undefined,
     );
   }
 
-  /** Stores `value` at `key` for `ttl` (default TTL when omitted). */
-  set<T>(key: string, value: T, ttl?: Ttl, options?: OperationOptions): Promise<void> {
+  /**
+   * Stores `value` at `key` for `ttl` (default TTL when omitted), with the tags in
+   * `options.tags`, if any.
+   */
+  set<T>(key: string, value: T, ttl?: Ttl, options?: SetOptions): Promise<void> {
     const ref = this.#fast;
     if (ref !== undefined && options === undefined && isFastKey(key, this.#config.maxKeyLength)) {
       try {
@@ -123,7 +172,10 @@ export class Cache {
     }
     return this.#calls.call('set', key, options, (signal) => {
       assertStorable(value);
-      return this.#tiers.write(key, value, plainLifetime(this.#ttl(ttl)), signal);
+      const storeKey = this.#scope.key(key);
+      return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
+        this.#tiers.write(storeKey, value, lifetime, signal),
+      );
     });
   }
 
@@ -134,7 +186,7 @@ export class Cache {
       keys,
       options,
       async (signal) => {
-        const entries = await this.#tiers.readMany(keys, signal);
+        const entries = await this.#tiers.readMany(this.#storeKeys(keys), signal);
         const now = Date.now();
         return entries.map((e) =>
           e !== undefined && isFreshAt(e.softExpiresAt, now) ? (e.value as T) : undefined,
@@ -144,30 +196,53 @@ export class Cache {
     );
   }
 
-  /** Stores several entries in one batch. Every entry is validated and encoded before the store is called. */
+  /**
+   * Stores several entries in one batch, each with its own TTL and tags. Every
+   * entry is validated and encoded before the store is called.
+   */
   setMany<T>(entries: readonly CacheEntry<T>[], options?: OperationOptions): Promise<void> {
     const keys = Array.isArray(entries)
       ? entries.map((entry) => entry?.key)
       : (entries as unknown as string[]);
-    return this.#calls.batch('setMany', keys, options, (signal) => {
+    return this.#calls.batch('setMany', keys, options, async (signal) => {
+      const scope = this.#scope;
       const writes = entries.map((entry) => {
         assertStorable(entry.value);
-        const storeTtl = this.#ttl(entry.ttl);
         return {
-          key: entry.key,
-          value: entry.value,
-          lifetime: plainLifetime(storeTtl),
+          key: scope.key(entry.key),
+          value: entry.value as unknown,
+          lifetime: plainLifetime(this.#ttl(entry.ttl)),
+          names: scope.names(entry.tags),
         };
       });
-      return this.#tiers.writeMany(writes, signal);
+      const names = [...new Set(writes.flatMap((w) => w.names ?? []))];
+      if (names.length === 0) return this.#tiers.writeMany(writes, signal);
+      const byName = new Map<string, VersionStamp>();
+      for (const stamp of await this.#tiers.versions.stampsFor(names, storeOptions(signal)))
+        byName.set(stamp.name, stamp);
+      const stamped = writes.map((w) => ({
+        key: w.key,
+        value: w.value,
+        lifetime: withVersions(
+          w.lifetime,
+          w.names?.map((name) => byName.get(name) as VersionStamp),
+        ),
+      }));
+      return this.#tiers.writeMany(stamped, signal);
     });
   }
 
-  /** Stores `value` only if `key` is absent (or expired). Resolves whether it wrote. */
-  add<T>(key: string, value: T, ttl?: Ttl, options?: OperationOptions): Promise<boolean> {
+  /**
+   * Stores `value` only if `key` is absent (or reads as a miss: expired, or
+   * invalidated by its tags or namespace). Resolves whether it wrote.
+   */
+  add<T>(key: string, value: T, ttl?: Ttl, options?: SetOptions): Promise<boolean> {
     return this.#calls.call('add', key, options, (signal) => {
       assertStorable(value);
-      return this.#tiers.add(key, value, this.#ttl(ttl), signal);
+      const storeKey = this.#scope.key(key);
+      return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
+        this.#tiers.add(storeKey, value, lifetime, signal),
+      );
     });
   }
 
@@ -178,8 +253,9 @@ export class Cache {
       key,
       options,
       async (signal) => {
-        const value = await this.#tiers.readFresh(key, signal);
-        await this.#tiers.delete(key, signal);
+        const storeKey = this.#scope.key(key);
+        const value = await this.#tiers.readFresh(storeKey, signal);
+        await this.#tiers.delete(storeKey, signal);
         return value as T | undefined;
       },
       (v) => v !== undefined,
@@ -188,17 +264,76 @@ export class Cache {
 
   /** Deletes `key` (idempotent). */
   delete(key: string, options?: OperationOptions): Promise<void> {
-    return this.#calls.call('delete', key, options, (signal) => this.#tiers.delete(key, signal));
+    return this.#calls.call('delete', key, options, (signal) =>
+      this.#tiers.delete(this.#scope.key(key), signal),
+    );
   }
 
   /** Deletes several keys (idempotent). */
   deleteMany(keys: readonly string[], options?: OperationOptions): Promise<void> {
-    return this.#calls.batch('deleteMany', keys, options, (signal) => this.#tiers.deleteMany(keys, signal));
+    return this.#calls.batch('deleteMany', keys, options, (signal) =>
+      this.#tiers.deleteMany(this.#storeKeys(keys), signal),
+    );
   }
 
-  /** Removes every entry of this cache's store prefix. */
+  /**
+   * On the root cache: removes every entry of the store's prefix — namespaces, tag
+   * versions, locks, rate-limit windows and leases included (a lock held across a
+   * flush is lost). On a namespace view: invalidates that namespace and every
+   * namespace nested in it, in O(1) (one version bump; the entries expire with
+   * their TTL); counters, locks and rate-limit windows in it are kept.
+   */
   flush(options?: OperationOptions): Promise<void> {
-    return this.#calls.call('flush', NO_KEY, options, (signal) => this.#tiers.flush(signal));
+    return this.#calls.call('flush', NO_KEY, options, (signal) => {
+      const own = this.#scope.namespaces.at(-1);
+      return own === undefined
+        ? this.#tiers.flush(signal)
+        : this.#tiers.bumpVersions([own], DELETE_STEP, signal);
+    });
+  }
+
+  // ---------------------------------------------------------------- tags and namespaces
+
+  /**
+   * Invalidates every entry carrying one of `tags` (in this view: a namespace's
+   * tags are its own), whatever their number: one atomic `increment` per tag, all
+   * in flight at once. When it resolves, no read on this node returns an entry
+   * written before the call with one of those tags — not even as a fail-safe
+   * (graced) fallback; other nodes stop within their bus propagation (with a bus)
+   * or `tagCheckInterval` (without). No clocks are compared.
+   */
+  deleteByTag(tags: string | readonly string[], options?: OperationOptions): Promise<void> {
+    return this.#bumpTags('deleteByTag', tags, DELETE_STEP, options);
+  }
+
+  /**
+   * Like {@link Cache.deleteByTag}, but the entries become *stale*, not gone: a
+   * plain read misses, while `remember` with `grace` (and `rememberStale`) may still
+   * serve them as the fail-safe fallback while the factory fails.
+   */
+  expireByTag(tags: string | readonly string[], options?: OperationOptions): Promise<void> {
+    return this.#bumpTags('expireByTag', tags, EXPIRE_STEP, options);
+  }
+
+  /**
+   * A view of this cache whose keys — and tags — live under `name`: same store, L1,
+   * bus, options and helpers; its `flush()` invalidates only this namespace (and the
+   * namespaces nested in it) in O(1), on every driver. Namespaces nest
+   * (`cache.namespace('a').namespace('b')`), and a namespace of the same name on
+   * another process sees the same entries. Cheap to create: no I/O.
+   * `close()` on a view closes nothing (close the root cache).
+   *
+   * @param name - a non-empty string of at most 256 characters without U+001F
+   * @throws {@link InvalidArgumentError} for an invalid name
+   */
+  namespace(name: string): Cache {
+    const scope = this.#scope.child(name);
+    viewOf = { parent: this, scope };
+    try {
+      return new Cache(undefined as unknown as CacheOptions);
+    } finally {
+      viewOf = undefined;
+    }
   }
 
   // ---------------------------------------------------------------- counters
@@ -206,12 +341,13 @@ export class Cache {
   /**
    * Atomically adds `delta` (a signed safe integer, default 1) to the counter at
    * `key`, starting from 0, and refreshes its TTL. Counters are stored as decimal
-   * text, so `get<number>(key)` reads them with the default codec.
+   * text, so `get<number>(key)` reads them with the default codec. Counters carry
+   * no tags, and a namespace's `flush()` keeps them.
    */
   increment(key: string, delta = 1, ttl?: Ttl, options?: OperationOptions): Promise<number> {
     return this.#calls.call('increment', key, options, (signal) => {
       assertSafeInteger(delta);
-      return this.#tiers.increment(key, delta, this.#ttl(ttl), signal);
+      return this.#tiers.increment(this.#scope.key(key), delta, this.#ttl(ttl), signal);
     });
   }
 
@@ -219,7 +355,7 @@ export class Cache {
   decrement(key: string, delta = 1, ttl?: Ttl, options?: OperationOptions): Promise<number> {
     return this.#calls.call('decrement', key, options, (signal) => {
       assertSafeInteger(delta);
-      return this.#tiers.increment(key, -delta, this.#ttl(ttl), signal);
+      return this.#tiers.increment(this.#scope.key(key), -delta, this.#ttl(ttl), signal);
     });
   }
 
@@ -231,16 +367,16 @@ export class Cache {
       'getBytes',
       key,
       options,
-      (signal) => this.#tiers.readRaw(key, signal),
+      (signal) => this.#tiers.readRaw(this.#scope.key(key), signal),
       (v) => v !== undefined,
     );
   }
 
-  /** Stores bytes at `key` (no codec; compression/encryption apply). */
-  setBytes(key: string, value: Uint8Array, ttl?: Ttl, options?: OperationOptions): Promise<void> {
+  /** Stores bytes at `key` (no codec; compression/encryption apply), with `options.tags`. */
+  setBytes(key: string, value: Uint8Array, ttl?: Ttl, options?: SetOptions): Promise<void> {
     return this.#calls.call('setBytes', key, options, (signal) => {
       if (!(value instanceof Uint8Array)) throw new InvalidValueError('value must be a Uint8Array');
-      return this.#tiers.writeRaw(key, value, this.#ttl(ttl), signal);
+      return this.#writeRaw(key, value, ttl, options, signal);
     });
   }
 
@@ -251,7 +387,7 @@ export class Cache {
       key,
       options,
       async (signal) => {
-        const bytes = await this.#tiers.readRaw(key, signal);
+        const bytes = await this.#tiers.readRaw(this.#scope.key(key), signal);
         if (bytes === undefined) return undefined;
         try {
           return fromUtf8(bytes);
@@ -263,11 +399,11 @@ export class Cache {
     );
   }
 
-  /** Stores a string as raw UTF-8 (no codec; compression/encryption apply). */
-  setString(key: string, value: string, ttl?: Ttl, options?: OperationOptions): Promise<void> {
+  /** Stores a string as raw UTF-8 (no codec; compression/encryption apply), with `options.tags`. */
+  setString(key: string, value: string, ttl?: Ttl, options?: SetOptions): Promise<void> {
     return this.#calls.call('setString', key, options, (signal) => {
       if (typeof value !== 'string') throw new InvalidValueError('value must be a string');
-      return this.#tiers.writeRaw(key, utf8(value), this.#ttl(ttl), signal);
+      return this.#writeRaw(key, utf8(value), ttl, options, signal);
     });
   }
 
@@ -286,16 +422,19 @@ export class Cache {
   remember<T>(key: string, ttl: Ttl | undefined, factory: Factory<T>, options?: RememberOptions): Promise<T> {
     if (this.#peek && noDeadline(options) && isFastKey(key, this.#config.maxKeyLength)) {
       const eager = options?.eagerRefresh ?? this.#config.defaults.eagerRefresh;
-      const hit = this.#tiers.peek(key, typeof eager === 'number' ? eager : 0, () => this.#ttl(ttl));
+      const ttlMs = (): number => this.#ttl(ttl);
+      const hit = this.#tiers.peek(this.#scope.key(key), typeof eager === 'number' ? eager : 0, ttlMs);
       if (hit !== SLOW && hit !== undefined) return Promise.resolve(hit as T);
     }
+    const run = factory as Factory<unknown>;
     return this.#readThrough.remember(
       'remember',
       key,
       ttl,
-      factory as Factory<unknown>,
+      run,
       options,
       undefined,
+      this.#scope,
     ) as Promise<T>;
   }
 
@@ -311,7 +450,7 @@ export class Cache {
     factory: ManyFactory<T>,
     options?: RememberOptions,
   ): Promise<(T | undefined)[]> {
-    return this.#readThrough.many(keys, ttl, factory, options);
+    return this.#readThrough.many(keys, ttl, factory, options, this.#scope);
   }
 
   /**
@@ -327,7 +466,7 @@ export class Cache {
     factory: Factory<T>,
     options?: RememberOptions,
   ): Promise<StaleResult<T>> {
-    return this.#readThrough.stale(key, ttl, staleTtl, factory, options);
+    return this.#readThrough.stale(key, ttl, staleTtl, factory, options, this.#scope);
   }
 
   /**
@@ -346,7 +485,16 @@ export class Cache {
     options?: RememberOptions,
   ): Promise<T> {
     const refresh = factory as Factory<unknown>;
-    return this.#readThrough.remember('refreshAhead', key, ttl, refresh, options, window) as Promise<T>;
+    const scope = this.#scope;
+    return this.#readThrough.remember(
+      'refreshAhead',
+      key,
+      ttl,
+      refresh,
+      options,
+      window,
+      scope,
+    ) as Promise<T>;
   }
 
   // ---------------------------------------------------------------- locks and rate limiting
@@ -360,7 +508,7 @@ export class Cache {
       'tryLock',
       key,
       options,
-      (signal) => tryLockOnce(this.store, key, this.#ttl(ttl), signal),
+      (signal) => tryLockOnce(this.store, this.#scope.key(key), this.#ttl(ttl), signal),
       (lock) => lock !== undefined,
     );
   }
@@ -372,7 +520,7 @@ export class Cache {
    */
   lock(key: string, ttl?: Ttl, options?: LockOptions): Promise<Lock> {
     return this.#calls.call('lock', key, undefined, () =>
-      waitForLock(this.store, key, this.#ttl(ttl), options),
+      waitForLock(this.store, this.#scope.key(key), this.#ttl(ttl), options),
     );
   }
 
@@ -385,7 +533,7 @@ export class Cache {
   ): Promise<R> {
     return this.#calls.call('withLock', key, undefined, () => {
       if (typeof fn !== 'function') throw new InvalidArgumentError('withLock needs a function to run');
-      return runWithLock(this.store, key, this.#ttl(ttl), fn, options);
+      return runWithLock(this.store, this.#scope.key(key), this.#ttl(ttl), fn, options);
     });
   }
 
@@ -407,7 +555,8 @@ export class Cache {
         if (!Number.isSafeInteger(limit) || limit < 1) {
           throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`);
         }
-        return countRequest(this.store, key, limit, toPositiveMilliseconds(window, 'window'), signal);
+        const windowMs = toPositiveMilliseconds(window, 'window');
+        return countRequest(this.store, this.#scope.key(key), limit, windowMs, signal);
       },
       (r) => r.allowed,
     );
@@ -415,9 +564,13 @@ export class Cache {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Closes the store (and, with an L1, the L1 and the bus subscription; never the bus itself, which may be shared). */
+  /**
+   * Closes the store (and, with an L1, the L1 and the bus subscription; never the
+   * bus itself, which may be shared). On a namespace view it closes nothing: the
+   * root cache owns the store.
+   */
   close(): Promise<void> {
-    return this.#tiers.close();
+    return this.#scope.isRoot ? this.#tiers.close() : RESOLVED_VOID;
   }
 
   /**
@@ -435,5 +588,50 @@ export class Cache {
 
   #ttl(ttl: Ttl | undefined): number {
     return ttlOf(ttl, this.#config.defaultTtl);
+  }
+
+  /** The store keys of this view's `keys`. */
+  #storeKeys(keys: readonly string[]): readonly string[] {
+    const scope = this.#scope;
+    return scope.isRoot ? keys : keys.map((key) => scope.key(key));
+  }
+
+  /**
+   * Runs `write` with `lifetime` recording the versions the entry is written under
+   * (this view's namespaces and `tags`): at once when they are known, after one
+   * read of them otherwise; as it is for a root entry without tags.
+   */
+  #stamped<R>(
+    tags: unknown,
+    lifetime: EntryLifetime,
+    signal: AbortSignal | undefined,
+    write: (lifetime: EntryLifetime) => Promise<R>,
+  ): Promise<R> {
+    return stamped(this.#tiers.versions, this.#scope.names(tags), lifetime, signal, write);
+  }
+
+  #writeRaw(
+    key: string,
+    bytes: Uint8Array,
+    ttl: Ttl | undefined,
+    options: SetOptions | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const storeKey = this.#scope.key(key);
+    return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
+      this.#tiers.writeRaw(storeKey, bytes, lifetime, signal),
+    );
+  }
+
+  #bumpTags(
+    op: 'deleteByTag' | 'expireByTag',
+    tags: string | readonly string[],
+    step: number,
+    options: OperationOptions | undefined,
+  ): Promise<void> {
+    return this.#calls.call(op, NO_KEY, options, (signal) => {
+      const names = this.#scope.tagNames(tags);
+      return names.length === 0 ? RESOLVED_VOID : this.#tiers.bumpVersions(names, step, signal);
+    });
   }
 }

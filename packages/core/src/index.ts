@@ -27,7 +27,14 @@ export type {
 } from './bus/bus.js';
 export { MemoryBus } from './bus/memory-bus.js';
 export { decodeBusMessage, encodeBusMessage } from './bus/message-codec.js';
-export type { CacheEntry, CacheHealth, CacheOptions, LockOptions, StaleResult } from './facade/options.js';
+export type {
+  CacheEntry,
+  CacheHealth,
+  CacheOptions,
+  LockOptions,
+  SetOptions,
+  StaleResult,
+} from './facade/options.js';
 export type { CircuitState } from './tiers/circuit-breaker.js';
 export type { Factory, FactoryContext } from './read-through/engine.js';
 export type { ReadThroughOptions, RememberOptions } from './read-through/options.js';

@@ -24,6 +24,8 @@ export type CacheOperation =
   | 'lock'
   | 'withLock'
   | 'rateLimit'
+  | 'deleteByTag'
+  | 'expireByTag'
   | 'circuit'
   | 'bus';
 

@@ -3,6 +3,7 @@ import { COUNTER_PATTERN, fromUtf8, utf8 } from '../bytes.js';
 import { DecryptionError, ValueTooLargeError } from '../errors.js';
 import { type CompressionSettings, compress, decompress } from '../shaping/compress.js';
 import type { Encryptor } from '../shaping/encrypt.js';
+import type { VersionStamp } from '../tags/tag-versions.js';
 import type { EntryLifetime } from './lifetime.js';
 import { type FrameCompression, isFramed, joinFrame, readFrame, writeFrameHeader } from './frame.js';
 
@@ -18,6 +19,8 @@ export interface DecodedEntry {
   readonly writtenAt?: number | undefined;
   /** When the store drops the entry, ms since epoch, when recorded (caches with an L1 record it). */
   readonly expiresAt?: number | undefined;
+  /** The tag and namespace versions the entry was written under, when it has any. */
+  readonly versions?: readonly VersionStamp[] | undefined;
 }
 
 /** How the facade shapes values into stored bytes. */
@@ -81,6 +84,7 @@ export class EntryCodec {
   ): Uint8Array {
     const { encryptor, maxValueBytes } = this.#options;
     const softExpiresAt = lifetime?.freshUntil;
+    const versions = lifetime?.versions;
     const expiresAt =
       this.#options.stampExpiry === true && lifetime !== undefined && lifetime.storeTtl > 0
         ? Date.now() + lifetime.storeTtl
@@ -91,6 +95,7 @@ export class EntryCodec {
       encryptor === undefined &&
       softExpiresAt === undefined &&
       expiresAt === undefined &&
+      versions === undefined &&
       !isFramed(payload)
     ) {
       // Plain entry: exactly the codec's bytes, readable with the backend's own tools.
@@ -101,6 +106,7 @@ export class EntryCodec {
         graceUntil: lifetime?.graceUntil,
         writtenAt: lifetime?.writtenAt,
         expiresAt,
+        versions,
         compression: algorithm,
       };
       if (encryptor === undefined) {
@@ -147,6 +153,7 @@ export class EntryCodec {
       graceUntil: frame.graceUntil,
       writtenAt: frame.writtenAt,
       expiresAt: frame.expiresAt,
+      versions: frame.versions,
     });
     const payload = decompress(body, frame.compression, this.#options.maxDecompressedBytes);
     return payload instanceof Promise ? payload.then(finish) : finish(payload);

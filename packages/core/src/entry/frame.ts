@@ -1,4 +1,5 @@
 import { CorruptPayloadError } from '../errors.js';
+import type { VersionStamp } from '../tags/tag-versions.js';
 
 /**
  * Binary framing of a stored entry.
@@ -28,10 +29,12 @@ import { CorruptPayloadError } from '../errors.js';
  * soft expiry as a miss. With encryption, the whole header is authenticated.
  *
  * Fields are the envelope's room to grow: each record is typed, and a reader skips
- * the types it does not know, so a later version can add fields (tag versions, the
- * writer's node id) without breaking readers of this one. Known types: 1 grace
+ * the types it does not know, so a later version can add fields (the
+ * writer's node id, say) without breaking readers of this one. Known types: 1 grace
  * until, 2 written at, 3 expires at (the store TTL's end, written by caches with an L1):
- * float64 ms since epoch each.
+ * float64 ms since epoch each; 4 a tag or namespace version the entry was written
+ * under (one record per version: float64 version, then the version name in UTF-8,
+ * at most 247 bytes). Readers from before type 4 ignore versions: roll out readers first.
  */
 
 /** First byte of every framed entry. */
@@ -48,6 +51,10 @@ const KNOWN_FLAGS = FLAG_SOFT_EXPIRY | COMPRESSION_MASK | FLAG_ENCRYPTED | FLAG_
 const FIELD_GRACE_UNTIL = 1;
 const FIELD_WRITTEN_AT = 2;
 const FIELD_EXPIRES_AT = 3;
+const FIELD_VERSION = 4;
+const MAX_VERSION_NAME_BYTES = 255 - 8;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Compression algorithm recorded in a frame. */
 export type FrameCompression = 'none' | 'gzip' | 'brotli';
@@ -70,6 +77,8 @@ export interface FrameHeader {
   readonly writtenAt: number | undefined;
   /** When the store drops the entry (ms since epoch), when recorded. */
   readonly expiresAt: number | undefined;
+  /** The tag and namespace versions the entry was written under, when it has any. */
+  readonly versions: readonly VersionStamp[] | undefined;
   /** Compression of the body. */
   readonly compression: FrameCompression;
   /** Whether the body is encrypted. */
@@ -99,6 +108,8 @@ export interface FrameFields {
   readonly writtenAt?: number | undefined;
   /** When the store drops the entry, ms since epoch. */
   readonly expiresAt?: number | undefined;
+  /** Tag and namespace versions to record. */
+  readonly versions?: readonly VersionStamp[] | undefined;
   /** Compression of the body. */
   readonly compression?: FrameCompression | undefined;
   /** Encryption fingerprint and IV, both present or both absent. */
@@ -115,7 +126,14 @@ export function writeFrameHeader(fields: FrameFields): Uint8Array {
     [FIELD_WRITTEN_AT, fields.writtenAt],
     [FIELD_EXPIRES_AT, fields.expiresAt],
   ] as const;
-  const records = timeFields.reduce((n, [, value]) => n + (value === undefined ? 0 : 10), 0);
+  const names = fields.versions?.map((stamp) => {
+    const name = encoder.encode(stamp.name);
+    if (name.byteLength > MAX_VERSION_NAME_BYTES) throw new RangeError('version name is too long to record');
+    return name;
+  });
+  let records = timeFields.reduce((n, [, value]) => n + (value === undefined ? 0 : 10), 0);
+  if (names !== undefined) for (const name of names) records += 10 + name.byteLength;
+  if (records > 0xffff) throw new RangeError('entry fields exceed 65,535 bytes');
   const fieldBytes = records > 0 ? 2 + records : 0;
   const size = 4 + (hasSoft ? 8 : 0) + fieldBytes + (enc ? FINGERPRINT_BYTES + IV_BYTES : 0);
   const header = new Uint8Array(size);
@@ -143,6 +161,14 @@ export function writeFrameHeader(fields: FrameFields): Uint8Array {
       view.setFloat64(offset + 2, value, false);
       offset += 10;
     }
+    fields.versions?.forEach((stamp, i) => {
+      const name = (names as Uint8Array[])[i] as Uint8Array;
+      header[offset] = FIELD_VERSION;
+      header[offset + 1] = 8 + name.byteLength;
+      view.setFloat64(offset + 2, stamp.version, false);
+      header.set(name, offset + 10);
+      offset += 10 + name.byteLength;
+    });
   }
   if (enc) {
     header.set(enc.fingerprint, offset);
@@ -189,6 +215,7 @@ export function readFrame(bytes: Uint8Array): FrameHeader {
   let graceUntil: number | undefined;
   let writtenAt: number | undefined;
   let expiresAt: number | undefined;
+  let versions: VersionStamp[] | undefined;
   if ((flags & FLAG_FIELDS) !== 0) {
     if (bytes.byteLength < offset + 2) throw new CorruptPayloadError('cache frame is truncated');
     const end = offset + 2 + view.getUint16(offset, false);
@@ -205,6 +232,18 @@ export function readFrame(bytes: Uint8Array): FrameHeader {
         if (type === FIELD_GRACE_UNTIL) graceUntil = value;
         else if (type === FIELD_WRITTEN_AT) writtenAt = value;
         else expiresAt = value;
+      } else if (type === FIELD_VERSION && length > 8) {
+        const version = view.getFloat64(offset + 2, false);
+        if (!Number.isSafeInteger(version))
+          throw new CorruptPayloadError('cache frame has an invalid version');
+        let name: string;
+        try {
+          name = decoder.decode(bytes.subarray(offset + 10, offset + 2 + length));
+        } catch (error) {
+          throw new CorruptPayloadError('cache frame has an invalid version name', { cause: error });
+        }
+        if (versions === undefined) versions = [];
+        versions.push({ name, version });
       }
       // Unknown field types are skipped: later versions may add fields.
       offset += 2 + length;
@@ -223,6 +262,7 @@ export function readFrame(bytes: Uint8Array): FrameHeader {
     graceUntil,
     writtenAt,
     expiresAt,
+    versions,
     compression,
     encrypted,
     fingerprint,

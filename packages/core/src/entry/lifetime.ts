@@ -1,4 +1,5 @@
 import { NO_EXPIRY } from '../store.js';
+import type { VersionStamp } from '../tags/tag-versions.js';
 
 /**
  * How long an entry lives, decided in one place for every write path.
@@ -19,6 +20,16 @@ export interface EntryLifetime {
   readonly graceUntil: number | undefined;
   /** ms since epoch of the write, kept when eager refresh needs it. */
   readonly writtenAt: number | undefined;
+  /** The tag and namespace versions the entry is written under (tagged or namespaced entries). */
+  readonly versions?: readonly VersionStamp[] | undefined;
+}
+
+/** `lifetime` recording `versions` (itself when there are none). */
+export function withVersions(
+  lifetime: EntryLifetime,
+  versions: readonly VersionStamp[] | undefined,
+): EntryLifetime {
+  return versions === undefined || versions.length === 0 ? lifetime : { ...lifetime, versions };
 }
 
 /** What shapes a lifetime. */

@@ -1,6 +1,6 @@
 import type { Bus } from '../bus/bus.js';
 import { type Codec, jsonCodec } from '../codec.js';
-import { resolveTtl, type Ttl, toPositiveMilliseconds } from '../duration.js';
+import { resolveTtl, type Ttl, toMilliseconds, toPositiveMilliseconds } from '../duration.js';
 import { EntryCodec } from '../entry/entry-codec.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_MAX_KEY_LENGTH } from '../keys.js';
@@ -22,6 +22,10 @@ export interface CacheConfig {
   readonly observer: CacheObserver | undefined;
   readonly timeoutMs: number | undefined;
   readonly defaults: ResolvedReadThrough;
+  /** How long tag versions read from the store are used (ms) where no bus announces bumps. */
+  readonly tagCheckIntervalMs: number;
+  /** Whether `tagCheckInterval` was given (it then caps the trust a bus gives, too). */
+  readonly tagCheckExplicit: boolean;
   /** The hybrid tier's L1, bus and L1 TTL, when an `l1` is configured. */
   readonly hybrid:
     | {
@@ -35,6 +39,7 @@ export interface CacheConfig {
 
 const DEFAULT_TTL_MS = 5 * 60_000;
 const DEFAULT_L1_TTL_MS = 30_000;
+const DEFAULT_TAG_CHECK_INTERVAL_MS = 1_000;
 const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 const STORE_METHODS = [
   'get',
@@ -163,8 +168,22 @@ export function resolveCacheConfig(options: CacheOptions): CacheConfig {
     observer: options.observer,
     timeoutMs,
     defaults: resolveReadThrough(options.defaults, PLAIN_READ_THROUGH, true),
+    tagCheckIntervalMs: resolveTagCheckInterval(options.tagCheckInterval),
+    tagCheckExplicit: options.tagCheckInterval !== undefined,
     hybrid,
   };
+}
+
+function resolveTagCheckInterval(option: CacheOptions['tagCheckInterval']): number {
+  if (option === undefined) return DEFAULT_TAG_CHECK_INTERVAL_MS;
+  let ms: number;
+  try {
+    ms = toMilliseconds(option, 'tagCheckInterval');
+  } catch (error) {
+    throw new ConfigError(`tagCheckInterval is invalid: ${(error as Error).message}`, { cause: error });
+  }
+  if (ms < 0) throw new ConfigError(`tagCheckInterval must not be negative, got ${String(option)}`);
+  return ms;
 }
 
 function resolveHybrid(options: CacheOptions): CacheConfig['hybrid'] {

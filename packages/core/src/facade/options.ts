@@ -5,6 +5,7 @@ import type { CacheObserver } from '../observer.js';
 import type { ReadThroughOptions } from '../read-through/options.js';
 import type { CompressionOption } from '../shaping/compress.js';
 import type { EncryptionOption } from '../shaping/encrypt.js';
+import type { OperationOptions } from '../signal.js';
 import type { Store } from '../store.js';
 
 /** Configuration of a {@link Cache}. */
@@ -59,6 +60,16 @@ export interface CacheOptions {
    * factory; writes go to L1 only — then probed again. `false` turns it off.
    */
   readonly circuitBreaker?: false | { readonly failures?: number; readonly openFor?: Duration };
+  /**
+   * How long this node uses a tag or namespace version it read from a shared store
+   * before reading it again, where no bus announces changes (no bus, or the bus is
+   * disconnected): another node's `deleteByTag` or `ns.flush()` is seen here within
+   * this bound. `0` reads versions on every read of a tagged entry (strict, one
+   * extra round trip). With a connected bus versions are kept until a bump is
+   * announced, unless this is given (then it caps that too). Versions of a store
+   * only this process reaches (the memory store) are always current. Default `'1s'`.
+   */
+  readonly tagCheckInterval?: Duration;
 }
 
 /** What {@link Cache.health} reports. */
@@ -79,6 +90,19 @@ export interface CacheEntry<T> {
   readonly value: T;
   /** Its TTL (default TTL when omitted). */
   readonly ttl?: Ttl;
+  /** Its tags (see {@link Cache.deleteByTag}). */
+  readonly tags?: readonly string[];
+}
+
+/** Options of {@link Cache.set}: a deadline or signal, and the entry's tags. */
+export interface SetOptions extends OperationOptions {
+  /**
+   * Tags of the entry: `cache.deleteByTag(tag)` (or `expireByTag`) later
+   * invalidates every entry carrying one of them, in O(1). Scoped to the cache view:
+   * a namespace's tags are its own. At most 64 per entry, each a non-empty string
+   * of at most 256 characters without U+001F.
+   */
+  readonly tags?: readonly string[] | undefined;
 }
 
 /** Result of {@link Cache.rememberStale}. */

@@ -2,7 +2,7 @@ import type { Duration, Ttl } from '../duration.js';
 import { toPositiveMilliseconds } from '../duration.js';
 import type { CacheOperation } from '../observer.js';
 import type { Answer } from '../read-through/await-flight.js';
-import type { Factory, ReadThroughEngine } from '../read-through/engine.js';
+import type { Factory, ReadThroughEngine, WriteScope } from '../read-through/engine.js';
 import {
   hasReadThroughFields,
   type RememberOptions,
@@ -10,6 +10,7 @@ import {
   resolveReadThrough,
 } from '../read-through/options.js';
 import { type ManyFactory, rememberMany } from '../read-through/remember-many.js';
+import { Scope } from '../tags/scope.js';
 import type { Tiers } from '../tiers/tiers.js';
 import { assertFactory } from './arguments.js';
 import type { CallRunner } from './calls.js';
@@ -57,6 +58,7 @@ export class ReadThroughCalls {
     factory: Factory<unknown>,
     options: RememberOptions | undefined,
     window: Duration | undefined,
+    scope: Scope,
   ): Promise<unknown> {
     let outcome: Answer['outcome'] | undefined;
     return this.#calls.call(
@@ -65,6 +67,7 @@ export class ReadThroughCalls {
       options,
       (signal) => {
         assertFactory(factory);
+        const write = writeScope(scope, options);
         const ttlMs = this.#ttl(ttl);
         let resolved = this.resolve(options);
         if (window !== undefined) {
@@ -74,7 +77,7 @@ export class ReadThroughCalls {
           resolved = { ...resolved, eagerRefresh };
         }
         return this.#engine
-          .remember(key, ttlMs, factory, resolved, window !== undefined, signal)
+          .remember(scope.key(key), ttlMs, factory, resolved, window !== undefined, signal, write)
           .then((answer) => {
             outcome = answer.outcome;
             return answer.value;
@@ -92,6 +95,7 @@ export class ReadThroughCalls {
     staleTtl: Duration,
     factory: Factory<T>,
     options: RememberOptions | undefined,
+    scope: Scope,
   ): Promise<StaleResult<T>> {
     let outcome: Answer['outcome'] | undefined;
     return this.#calls.call(
@@ -100,10 +104,13 @@ export class ReadThroughCalls {
       options,
       (signal) => {
         assertFactory(factory);
+        const write = writeScope(scope, options);
         const graceMs = toPositiveMilliseconds(staleTtl, 'staleTtl');
         const resolved = resolveReadThrough(options, { ...this.#defaults, graceMs, graceBackoffMs: 0 });
+        const storeKey = scope.key(key);
+        const run = factory as Factory<unknown>;
         return this.#engine
-          .remember(key, this.#ttl(ttl), factory as Factory<unknown>, { ...resolved, graceMs }, true, signal)
+          .remember(storeKey, this.#ttl(ttl), run, { ...resolved, graceMs }, true, signal, write)
           .then((answer) => {
             outcome = answer.outcome;
             return { value: answer.value as T, stale: answer.outcome === 'stale' };
@@ -120,6 +127,7 @@ export class ReadThroughCalls {
     ttl: Ttl | undefined,
     factory: ManyFactory<T>,
     options: RememberOptions | undefined,
+    scope: Scope,
   ): Promise<(T | undefined)[]> {
     let answers: Answer[] = [];
     return this.#calls.batch(
@@ -131,7 +139,18 @@ export class ReadThroughCalls {
         const ttlMs = this.#ttl(ttl);
         const resolved = this.resolve(options);
         const many = factory as ManyFactory<unknown>;
-        answers = await rememberMany(this.#engine, this.#tiers, keys, ttlMs, many, resolved, signal);
+        const write = writeScope(scope, options);
+        const storeKeys = scope.isRoot ? keys : keys.map((key) => scope.key(key));
+        answers = await rememberMany(
+          this.#engine,
+          this.#tiers,
+          storeKeys,
+          ttlMs,
+          many,
+          resolved,
+          signal,
+          write,
+        );
         return answers.map((a) => a.value as T | undefined);
       },
       (_, i) => answers[i]?.outcome === 'hit',
@@ -143,4 +162,13 @@ export class ReadThroughCalls {
   resolve(options: RememberOptions | undefined): ResolvedReadThrough {
     return hasReadThroughFields(options) ? resolveReadThrough(options, this.#defaults) : this.#defaults;
   }
+}
+
+const ROOT_UNTAGGED: WriteScope = { scope: Scope.root, names: undefined };
+
+/** What a read-through call's writes record: its namespace and its `tags` option. */
+function writeScope(scope: Scope, options: RememberOptions | undefined): WriteScope {
+  const tags = options?.tags;
+  if (tags === undefined && scope.isRoot) return ROOT_UNTAGGED;
+  return { scope, names: scope.names(tags) };
 }

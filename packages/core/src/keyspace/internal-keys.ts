@@ -5,7 +5,7 @@ import { RESERVED_KEY_MARKER } from '../keys.js';
  * start with U+001F (the facade rejects them), so internal keys are unreachable
  * from the public API and kinds cannot collide with one another.
  */
-export type InternalKeyKind = 'lock' | 'rate' | 'refresh' | 'lease' | 'health';
+export type InternalKeyKind = 'lock' | 'rate' | 'refresh' | 'lease' | 'health' | 'tag';
 
 /** The store key of an internal entry of `kind` named `name`. */
 export function internalKey(kind: InternalKeyKind, name: string): string {

@@ -1,7 +1,10 @@
 import type { DecodedEntry } from '../entry/entry-codec.js';
-import { isFreshAt, lifetimeOf, type LifetimePolicy } from '../entry/lifetime.js';
+import { isFreshAt, lifetimeOf, type LifetimePolicy, withVersions } from '../entry/lifetime.js';
 import { acquireLock } from '../helpers/lock.js';
 import { internalKey } from '../keyspace/internal-keys.js';
+import type { Scope } from '../tags/scope.js';
+import type { VersionStamp } from '../tags/tag-versions.js';
+import { mergeStamps } from '../tags/version-check.js';
 import type { Tiers } from '../tiers/tiers.js';
 import { type Answer, awaitFlight, type ReadOutcome } from './await-flight.js';
 import { distributedFlight } from './distributed.js';
@@ -12,10 +15,28 @@ import type { ResolvedReadThrough } from './options.js';
 
 /** What a factory passed to `remember` and friends receives. */
 export interface FactoryContext {
-  /** The key being computed. */
+  /** The key being computed (as the caller passed it, without any namespace). */
   readonly key: string;
   /** Aborts when every caller waiting for this computation has gone away (and nothing pinned it). */
   readonly signal: AbortSignal;
+  /**
+   * Tags the computed entry with `tags` as well as the call's `tags` option (for
+   * tags only the value reveals: `ctx.addTags('org:' + user.orgId)`). Versions of
+   * tags added here are read when the factory returns, those of the call's `tags`
+   * before it starts: a `deleteByTag` of an option tag while the factory runs
+   * invalidates what it returns.
+   *
+   * @throws {@link InvalidArgumentError} for invalid tags
+   */
+  addTags(tags: string | readonly string[]): void;
+}
+
+/** Where a read-through write lives and what it records. */
+export interface WriteScope {
+  /** The key space of the call (root or a namespace). */
+  readonly scope: Scope;
+  /** Version names known before the factory runs (the namespace's and the call's tags), if any. */
+  readonly names: readonly string[] | undefined;
 }
 
 /** Computes a value on a miss. It may return the value or a promise of it. */
@@ -73,6 +94,7 @@ export class ReadThroughEngine {
     options: ResolvedReadThrough,
     stamp: boolean,
     signal: AbortSignal | undefined,
+    write: WriteScope,
   ): Promise<Answer> {
     let entry: DecodedEntry | undefined;
     let readError: unknown;
@@ -88,7 +110,7 @@ export class ReadThroughEngine {
     const now = Date.now();
     if (entry !== undefined && isFreshAt(entry.softExpiresAt, now)) {
       if (options.eagerRefresh > 0 && isDueForRefresh(entry, now, options.eagerRefresh, ttlMs)) {
-        this.refreshInBackground(key, ttlMs, factory, options, stamp);
+        this.refreshInBackground(key, ttlMs, factory, options, stamp, write);
       }
       return { value: entry.value, outcome: 'hit' };
     }
@@ -101,7 +123,7 @@ export class ReadThroughEngine {
       return { value: stale.value, outcome: 'stale' };
     }
     const flight = this.#flights.start(key, (flightSignal) =>
-      this.compute(key, ttlMs, factory, options, stamp, flightSignal),
+      this.compute(key, ttlMs, factory, options, stamp, flightSignal, write),
     );
     try {
       const answer = await awaitFlight(flight, key, stale, options, signal);
@@ -123,12 +145,27 @@ export class ReadThroughEngine {
     options: ResolvedReadThrough,
     stamp: boolean,
     signal: AbortSignal,
+    write: WriteScope,
   ): Promise<unknown> {
     const run = async (): Promise<unknown> => {
-      const value = await factory({ key, signal });
+      const versions = this.#tiers.versions;
+      // The call's versions are read before the factory runs: an invalidation
+      // while it runs makes what it returns invalid too.
+      const before = write.names === undefined ? undefined : await versions.stampsFor(write.names);
+      let added: string[] | undefined;
+      const context: FactoryContext = {
+        key: write.scope.userKey(key),
+        signal,
+        addTags: (tags) => {
+          const names = write.scope.tagNames(tags);
+          added = added === undefined ? [...names] : [...added, ...names];
+        },
+      };
+      const value = await factory(context);
       if (value === undefined) return value;
       this.#throttle.clear(key);
-      await this.write(key, value, ttlMs, options, stamp, signal);
+      const stamps = added === undefined ? before : mergeStamps(before, await versions.stampsFor(added));
+      await this.write(key, value, ttlMs, options, stamp, signal, stamps);
       return value;
     };
     if (!options.distributed || !this.#tiers.store.capabilities.shared) return run();
@@ -144,12 +181,13 @@ export class ReadThroughEngine {
     options: ResolvedReadThrough,
     stamp: boolean,
     signal: AbortSignal | undefined,
+    stamps?: readonly VersionStamp[] | undefined,
   ): Promise<void> {
     try {
       await this.#tiers.write(
         key,
         value,
-        lifetimeOf(ttlMs, policyOf(options, stamp)),
+        withVersions(lifetimeOf(ttlMs, policyOf(options, stamp)), stamps),
         signal,
         options.failOpen,
       );
@@ -170,6 +208,7 @@ export class ReadThroughEngine {
     factory: Factory<unknown>,
     options: ResolvedReadThrough,
     stamp: boolean,
+    write: WriteScope,
   ): void {
     if (this.#refreshing.has(key) || this.#flights.get(key) !== undefined) return;
     this.#refreshing.add(key);
@@ -183,7 +222,7 @@ export class ReadThroughEngine {
       if (store.capabilities.shared && lock === undefined) return;
       try {
         const flight = this.#flights.start(key, (signal) =>
-          this.compute(key, ttlMs, factory, options, stamp, signal),
+          this.compute(key, ttlMs, factory, options, stamp, signal, write),
         );
         flight.pin();
         await flight.promise;
@@ -231,7 +270,11 @@ export class ReadThroughEngine {
 
   /** Writes several computed values in one batch; fail-open reports instead of failing. */
   async writeMany(
-    writes: readonly { key: string; value: unknown }[],
+    writes: readonly {
+      readonly key: string;
+      readonly value: unknown;
+      readonly stamps: readonly VersionStamp[] | undefined;
+    }[],
     ttlMs: number,
     options: ResolvedReadThrough,
     signal: AbortSignal | undefined,
@@ -240,7 +283,11 @@ export class ReadThroughEngine {
     const now = Date.now();
     try {
       await this.#tiers.writeMany(
-        writes.map((w) => ({ key: w.key, value: w.value, lifetime: lifetimeOf(ttlMs, policy, now) })),
+        writes.map((w) => ({
+          key: w.key,
+          value: w.value,
+          lifetime: withVersions(lifetimeOf(ttlMs, policy, now), w.stamps),
+        })),
         signal,
       );
     } catch (error) {

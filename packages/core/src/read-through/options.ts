@@ -60,7 +60,13 @@ export interface ReadThroughOptions {
 }
 
 /** Options of `remember` and `rememberMany`: the read-through behaviour plus `signal`/`timeout`. */
-export interface RememberOptions extends OperationOptions, ReadThroughOptions {}
+export interface RememberOptions extends OperationOptions, ReadThroughOptions {
+  /**
+   * Tags of the computed entry (see `Cache.deleteByTag`). Scoped to the cache view
+   * (a namespace's tags are its own). The factory may add more with `ctx.addTags`.
+   */
+  readonly tags?: readonly string[] | undefined;
+}
 
 /** {@link ReadThroughOptions} resolved to milliseconds (0 = off). */
 export interface ResolvedReadThrough {

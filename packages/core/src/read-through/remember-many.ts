@@ -1,9 +1,11 @@
 import type { DecodedEntry } from '../entry/entry-codec.js';
 import { isFreshAt } from '../entry/lifetime.js';
-import { InvalidValueError } from '../errors.js';
+import { InvalidArgumentError, InvalidValueError } from '../errors.js';
+import type { VersionStamp } from '../tags/tag-versions.js';
+import { mergeStamps } from '../tags/version-check.js';
 import type { Tiers } from '../tiers/tiers.js';
 import { type Answer, awaitFlight } from './await-flight.js';
-import type { ReadThroughEngine } from './engine.js';
+import type { ReadThroughEngine, WriteScope } from './engine.js';
 import type { Flight } from './flights.js';
 import type { ResolvedReadThrough } from './options.js';
 
@@ -13,6 +15,13 @@ export interface ManyFactoryContext {
   readonly keys: readonly string[];
   /** Aborts when every caller waiting for any of these keys has gone away. */
   readonly signal: AbortSignal;
+  /**
+   * Tags the entry computed for `key` (one of `keys`) with `tags`, besides the
+   * call's `tags` option.
+   *
+   * @throws {@link InvalidArgumentError} for invalid tags or a key not being computed
+   */
+  addTags(key: string, tags: string | readonly string[]): void;
 }
 
 /** What a `rememberMany` factory may return: values in the order of the keys, or a map by key. */
@@ -47,6 +56,7 @@ export async function rememberMany(
   factory: ManyFactory<unknown>,
   options: ResolvedReadThrough,
   signal: AbortSignal | undefined,
+  write: WriteScope,
 ): Promise<Answer[]> {
   const unique = [...new Set(keys)];
   const answers = new Map<string, Promise<Answer>>();
@@ -87,7 +97,7 @@ export async function rememberMany(
     }
   });
   if (claimed.length > 0) {
-    const flights = startBatch(engine, claimed, ttlMs, factory, options);
+    const flights = startBatch(engine, tiers, claimed, ttlMs, factory, options, write);
     claimed.forEach((key, i) => {
       const answer = awaitFlight(flights[i] as Flight<unknown>, key, staleOf.get(key), options, signal).then(
         (a) => {
@@ -110,17 +120,50 @@ export async function rememberMany(
 /** Registers one flight per claimed key, all fed by a single factory call and a single batch write. */
 function startBatch(
   engine: ReadThroughEngine,
+  tiers: Tiers,
   claimed: readonly string[],
   ttlMs: number,
   factory: ManyFactory<unknown>,
   options: ResolvedReadThrough,
+  write: WriteScope,
 ): Flight<unknown>[] {
   const controller = new AbortController();
   let waiting = claimed.length;
+  const { scope, names } = write;
   const batch = Promise.resolve().then(async () => {
-    const result = await factory(claimed, { keys: claimed, signal: controller.signal });
-    const values = valuesByKey(claimed, result);
-    const writes = [...values].filter(([, v]) => v !== undefined).map(([key, value]) => ({ key, value }));
+    const before = names === undefined ? undefined : await tiers.versions.stampsFor(names);
+    const userKeys = scope.isRoot ? claimed : claimed.map((key) => scope.userKey(key));
+    const computing = new Set(userKeys);
+    const added = new Map<string, string[]>();
+    const context: ManyFactoryContext = {
+      keys: userKeys,
+      signal: controller.signal,
+      addTags: (key, tags) => {
+        if (!computing.has(key)) {
+          throw new InvalidArgumentError(
+            `addTags: ${JSON.stringify(key)} is not one of the keys being computed`,
+          );
+        }
+        const storeKey = scope.key(key);
+        added.set(storeKey, [...(added.get(storeKey) ?? []), ...scope.tagNames(tags)]);
+      },
+    };
+    const result = await factory(userKeys, context);
+    const values = valuesByKey(claimed, userKeys, result);
+    const extra = await stampsOf(tiers, added);
+    const writes = [...values]
+      .filter(([, v]) => v !== undefined)
+      .map(([key, value]) => {
+        const own = added.get(key);
+        const stamps =
+          own === undefined
+            ? before
+            : mergeStamps(
+                before,
+                own.map((n) => extra.get(n) as VersionStamp),
+              );
+        return { key, value, stamps };
+      });
     if (writes.length > 0) await engine.writeMany(writes, ttlMs, options, controller.signal);
     return values;
   });
@@ -135,10 +178,27 @@ function startBatch(
   );
 }
 
-function valuesByKey(keys: readonly string[], result: ManyFactoryResult<unknown>): Map<string, unknown> {
+/** The current versions of every tag a factory added, in one read. */
+async function stampsOf(
+  tiers: Tiers,
+  added: ReadonlyMap<string, readonly string[]>,
+): Promise<Map<string, VersionStamp>> {
+  const names = [...new Set([...added.values()].flat())];
+  const stamps = names.length === 0 ? [] : await tiers.versions.stampsFor(names);
+  return new Map(stamps.map((s) => [s.name, s]));
+}
+
+/** The factory's values by store key (`keys`), read by the caller's keys (`userKeys`, same order). */
+function valuesByKey(
+  keys: readonly string[],
+  userKeys: readonly string[],
+  result: ManyFactoryResult<unknown>,
+): Map<string, unknown> {
   const values = new Map<string, unknown>();
   if (result instanceof Map) {
-    for (const key of keys) values.set(key, result.get(key));
+    keys.forEach((key, i) => {
+      values.set(key, result.get(userKeys[i] as string));
+    });
     return values;
   }
   if (!Array.isArray(result) || result.length !== keys.length) {

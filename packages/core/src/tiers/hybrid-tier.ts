@@ -7,12 +7,14 @@ import { CircuitBreaker, type CircuitState, isOutage } from './circuit-breaker.j
 import { Coherence, type CoherenceEvents } from './coherence.js';
 import { StoreTier } from './store-tier.js';
 import type { CacheHealth } from '../facade/options.js';
+import { type TagVersions, versionKey, versionNameOf } from '../tags/tag-versions.js';
 import {
   entryOfReference,
   freshValue,
   pause,
   probeStore,
   referenceOf,
+  remainingLifetime,
   type Tiers,
   type TierWrite,
 } from './tiers.js';
@@ -44,6 +46,13 @@ export interface HybridTierOptions {
   readonly breaker: { readonly failures: number; readonly openMs: number } | undefined;
   /** Told when the circuit opens and closes. */
   readonly onCircuit: (state: CircuitState, cause: unknown) => void;
+  /** Tag and namespace versions. */
+  readonly versions: TagVersions;
+  /**
+   * How long versions read from the store are trusted, ms: while the bus is
+   * connected (every bump is announced) and while it is not (or without a bus).
+   */
+  readonly versionTrust: { readonly connected: number; readonly disconnected: number };
 }
 
 /**
@@ -58,6 +67,7 @@ export interface HybridTierOptions {
  */
 export class HybridTier implements Tiers {
   readonly store: Store;
+  readonly versions: TagVersions;
   readonly #l2: StoreTier;
   readonly #l1: ReferenceStore;
   readonly #l1TtlMs: number;
@@ -67,7 +77,8 @@ export class HybridTier implements Tiers {
 
   constructor(options: HybridTierOptions) {
     this.store = options.store;
-    this.#l2 = new StoreTier(options.store, options.entries, undefined);
+    this.versions = options.versions;
+    this.#l2 = new StoreTier(options.store, options.entries, undefined, options.versions);
     this.#l1 = options.l1;
     this.#l1TtlMs = options.l1TtlMs;
     this.#breaker =
@@ -77,16 +88,34 @@ export class HybridTier implements Tiers {
     if (options.bus !== undefined) {
       const events: CoherenceEvents = {
         evict: (keys) => {
+          let bumped: string[] | undefined;
           for (const key of keys) {
-            this.#dropL1(key);
-            this.#wake(key);
+            const name = versionNameOf(key);
+            if (name !== undefined) {
+              if (bumped === undefined) bumped = [];
+              bumped.push(name);
+            } else {
+              this.#dropL1(key);
+              this.#wake(key);
+            }
           }
+          if (bumped !== undefined) this.versions.forget(bumped);
         },
-        gap: (reason) => options.onBusEvent('gap', reason),
+        gap: (reason) => {
+          // Bumps may have been missed with the messages: re-read every version.
+          this.versions.forgetAll();
+          options.onBusEvent('gap', reason);
+        },
         error: (error) => options.onBusEvent('error', error),
       };
-      this.#coherence = new Coherence(options.bus, events);
-      this.#coherence.start();
+      const coherence = new Coherence(options.bus, events);
+      this.#coherence = coherence;
+      const { connected, disconnected } = options.versionTrust;
+      this.versions.trustFor(() => (coherence.connected ? connected : disconnected));
+      coherence.start();
+    } else {
+      const { disconnected } = options.versionTrust;
+      this.versions.trustFor(() => disconnected);
     }
   }
 
@@ -104,12 +133,12 @@ export class HybridTier implements Tiers {
 
   peek(key: string, eagerRefresh: number, ttlMs: () => number): unknown {
     const slot = this.#slot(key);
-    return slot === undefined ? SLOW : hitOf(slot.value, eagerRefresh, ttlMs);
+    return slot === undefined ? SLOW : hitOf(slot.value, eagerRefresh, ttlMs, this.versions);
   }
 
   async read(key: string, signal: AbortSignal | undefined): Promise<DecodedEntry | undefined> {
-    const slot = this.#slot(key);
-    if (slot !== undefined) return entryOfReference(slot.value);
+    const served = await this.#served(key);
+    if (served !== undefined) return served;
     const mark = this.#mark();
     let entry: DecodedEntry | undefined;
     try {
@@ -118,7 +147,11 @@ export class HybridTier implements Tiers {
       // The store is out: what this node's L1 still holds answers (degrade to memory).
       const fallback = isOutage(error) ? this.#fallbackSlot(key) : undefined;
       if (fallback === undefined) throw error;
-      return entryOfReference(fallback.value);
+      const entry = entryOfReference(fallback.value);
+      // Versions cannot be read now: only what is known to be invalidated is withheld.
+      const verdict = entry.versions === undefined ? 'valid' : this.versions.verdictNow(entry.versions);
+      if (verdict === 'deleted') throw error;
+      return verdict === 'expired' ? { ...entry, softExpiresAt: 0 } : entry;
     }
     if (entry !== undefined) this.#fill(key, entry, mark);
     return entry;
@@ -135,11 +168,11 @@ export class HybridTier implements Tiers {
   ): Promise<(DecodedEntry | undefined)[]> {
     const result: (DecodedEntry | undefined)[] = new Array(keys.length);
     const missing: number[] = [];
-    keys.forEach((key, i) => {
-      const slot = this.#slot(key);
-      if (slot === undefined) missing.push(i);
-      else result[i] = entryOfReference(slot.value);
-    });
+    for (let i = 0; i < keys.length; i++) {
+      const served = await this.#served(keys[i] as string);
+      if (served === undefined) missing.push(i);
+      else result[i] = served;
+    }
     if (missing.length === 0) return result;
     const mark = this.#mark();
     const missingKeys = missing.map((i) => keys[i] as string);
@@ -184,10 +217,15 @@ export class HybridTier implements Tiers {
     this.#coherence?.announce(writes.map((w) => w.key));
   }
 
-  async add(key: string, value: unknown, ttl: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const added = await this.#viaL2(() => this.#l2.add(key, value, ttl, signal));
+  async add(
+    key: string,
+    value: unknown,
+    lifetime: EntryLifetime,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const added = await this.#viaL2(() => this.#l2.add(key, value, lifetime, signal));
     if (added) {
-      this.#putL1(key, value, ttl);
+      this.#putL1(key, referenceOf(value, lifetime), lifetime.storeTtl);
       this.#coherence?.announce([key]);
     }
     return added;
@@ -203,10 +241,10 @@ export class HybridTier implements Tiers {
   async writeRaw(
     key: string,
     value: Uint8Array,
-    ttl: number,
+    lifetime: EntryLifetime,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    await this.#writeL2(() => this.#l2.writeRaw(key, value, ttl, signal));
+    await this.#writeL2(() => this.#l2.writeRaw(key, value, lifetime, signal));
     this.#dropL1(key);
     this.#coherence?.announce([key]);
   }
@@ -229,6 +267,12 @@ export class HybridTier implements Tiers {
     await this.#writeL2(() => this.#l2.flush(signal));
     await this.#l1.flush();
     this.#coherence?.announceClear();
+  }
+
+  /** Bumps versions in the store (never skipped: an invalidation must not be lost), then tells the other nodes. */
+  async bumpVersions(names: readonly string[], step: number, signal: AbortSignal | undefined): Promise<void> {
+    await this.#viaL2(() => this.#l2.bumpVersions(names, step, signal));
+    this.#coherence?.announce(names.map(versionKey));
   }
 
   watch(key: string, timeoutMs: number): Promise<void> {
@@ -331,6 +375,22 @@ export class HybridTier implements Tiers {
     return slot.generation === coherence.generationBeforeLoss ? slot : undefined;
   }
 
+  /**
+   * The entry L1 serves for `key`: its slot's, when its versions are current. A
+   * slot invalidated by a tag or namespace is dropped and the read goes on to L2,
+   * where another node (without a bus to tell us) may have written it again.
+   */
+  async #served(key: string): Promise<DecodedEntry | undefined> {
+    const slot = this.#slot(key);
+    if (slot === undefined) return undefined;
+    const entry = entryOfReference(slot.value);
+    if (entry.versions === undefined) return entry;
+    const verdict = this.versions.verdict(entry.versions);
+    if ((verdict instanceof Promise ? await verdict : verdict) === 'valid') return entry;
+    this.#dropL1(key);
+    return undefined;
+  }
+
   /** The coherence state before an L2 read: a fill is skipped if anything arrived meanwhile. */
   #mark(): number {
     return this.#coherence === undefined ? 0 : this.#coherence.epoch;
@@ -340,16 +400,7 @@ export class HybridTier implements Tiers {
     if (this.#mark() !== mark) return;
     const remaining = entry.expiresAt === undefined ? NO_EXPIRY : Math.floor(entry.expiresAt - Date.now());
     if (entry.expiresAt !== undefined && remaining <= 0) return;
-    const value =
-      entry.softExpiresAt === undefined
-        ? entry.value
-        : referenceOf(entry.value, {
-            storeTtl: remaining,
-            freshUntil: entry.softExpiresAt,
-            graceUntil: entry.graceUntil,
-            writtenAt: entry.writtenAt,
-          });
-    this.#putL1(key, value, remaining);
+    this.#putL1(key, referenceOf(entry.value, remainingLifetime(entry, remaining)), remaining);
   }
 
   /** Puts `value` into L1 for at most `l1Ttl` (and never past `storeTtl`). */

@@ -3,6 +3,8 @@ import { type EntryLifetime, isFreshAt } from '../entry/lifetime.js';
 import { peekHit, SLOW } from '../facade/fast-path.js';
 import type { CacheHealth } from '../facade/options.js';
 import { BYTES_ENTRY, MISS, type ReferenceStore, type Store, type StoreEntry } from '../store.js';
+import type { TagVersions } from '../tags/tag-versions.js';
+import { type CheckedEntry, checkDecoded, checkVersions } from '../tags/version-check.js';
 import {
   entryOfReference,
   freshValue,
@@ -26,17 +28,21 @@ export class StoreTier implements Tiers {
   readonly store: Store;
   /** The store's by-reference interface, when values are kept by reference. */
   readonly ref: ReferenceStore | undefined;
+  /** The versions tagged and namespaced entries are checked against. */
+  readonly versions: TagVersions;
   readonly #entries: EntryCodec;
 
   /**
    * @param store - where bytes live
    * @param entries - the value ⇄ bytes codec with shaping
    * @param ref - the by-reference interface to use, if any
+   * @param versions - tag and namespace versions
    */
-  constructor(store: Store, entries: EntryCodec, ref: ReferenceStore | undefined) {
+  constructor(store: Store, entries: EntryCodec, ref: ReferenceStore | undefined, versions: TagVersions) {
     this.store = store;
     this.#entries = entries;
     this.ref = ref;
+    this.versions = versions;
   }
 
   /**
@@ -52,18 +58,24 @@ export class StoreTier implements Tiers {
     return value === BYTES_ENTRY ? BYTES_ENTRY : entryOfReference(value);
   }
 
+  /** `bytes` read for `key`, decoded and checked against their versions. */
+  #decoded(key: string, bytes: Uint8Array | undefined, raw: boolean): CheckedEntry | Promise<CheckedEntry> {
+    return bytes === undefined
+      ? undefined
+      : checkDecoded(this.#entries.decode(key, bytes, raw), this.versions);
+  }
+
   /** The entry at `key` (fresh or not), or `undefined`. */
   read(key: string, signal: AbortSignal | undefined): Promise<DecodedEntry | undefined> {
-    let held: DecodedEntry | undefined | typeof BYTES_ENTRY;
+    let held: CheckedEntry | Promise<CheckedEntry> | typeof BYTES_ENTRY;
     try {
       held = this.#held(key);
+      if (held !== undefined && held !== BYTES_ENTRY) held = checkVersions(held, this.versions);
     } catch (error) {
       return Promise.reject(error);
     }
     if (held !== BYTES_ENTRY) return held === undefined ? RESOLVED_UNDEFINED : Promise.resolve(held);
-    return this.store
-      .get(key, storeOptions(signal))
-      .then((bytes) => (bytes === undefined ? undefined : this.#entries.decode(key, bytes, false)));
+    return this.store.get(key, storeOptions(signal)).then((bytes) => this.#decoded(key, bytes, false));
   }
 
   /**
@@ -71,18 +83,21 @@ export class StoreTier implements Tiers {
    * reaction over the store call (decode is synchronous unless a large body inflates).
    */
   readFresh(key: string, signal: AbortSignal | undefined): Promise<unknown> {
-    let held: DecodedEntry | undefined | typeof BYTES_ENTRY;
+    let held: CheckedEntry | Promise<CheckedEntry> | typeof BYTES_ENTRY;
     try {
       held = this.#held(key);
+      if (held !== undefined && held !== BYTES_ENTRY) held = checkVersions(held, this.versions);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (held !== BYTES_ENTRY)
-      return held === undefined ? RESOLVED_UNDEFINED : Promise.resolve(freshValue(held));
+    if (held !== BYTES_ENTRY) {
+      if (held === undefined) return RESOLVED_UNDEFINED;
+      return held instanceof Promise ? held.then(freshOrMiss) : Promise.resolve(freshValue(held));
+    }
     return this.store.get(key, storeOptions(signal)).then((bytes) => {
       if (bytes === undefined) return undefined;
-      const entry = this.#entries.decode(key, bytes, false);
-      return entry instanceof Promise ? entry.then(freshValue) : freshValue(entry);
+      const entry = this.#decoded(key, bytes, false);
+      return entry instanceof Promise ? entry.then(freshOrMiss) : freshOrMiss(entry);
     });
   }
 
@@ -98,15 +113,16 @@ export class StoreTier implements Tiers {
       const value = ref === undefined ? BYTES_ENTRY : ref.peekValue(keys[i] as string);
       if (value === MISS) result[i] = undefined;
       else if (value === BYTES_ENTRY) pending.push(i);
-      else result[i] = entryOfReference(value);
+      else {
+        const entry = checkVersions(entryOfReference(value), this.versions);
+        result[i] = entry instanceof Promise ? await entry : entry;
+      }
     }
     if (pending.length === 0) return result;
     const pendingKeys = pending.map((i) => keys[i] as string);
     const values = await this.store.getMany(pendingKeys, storeOptions(signal));
     for (let j = 0; j < pending.length; j++) {
-      const bytes = values[j];
-      let entry =
-        bytes === undefined ? undefined : this.#entries.decode(pendingKeys[j] as string, bytes, false);
+      let entry = this.#decoded(pendingKeys[j] as string, values[j], false);
       if (entry instanceof Promise) entry = await entry;
       result[pending[j] as number] = entry;
     }
@@ -155,32 +171,67 @@ export class StoreTier implements Tiers {
     if (encoded.length > 0) await this.store.setMany(encoded, storeOptions(signal));
   }
 
-  /** Set-if-absent of a plain entry. */
-  async add(key: string, value: unknown, ttl: number, signal: AbortSignal | undefined): Promise<boolean> {
+  /**
+   * Set-if-absent. An entry that is there but reads as a miss (stale, or
+   * invalidated by its versions) is replaced: removed only if it is still the same
+   * (compare-and-delete), then added — so of two concurrent `add`s one wins.
+   */
+  async add(
+    key: string,
+    value: unknown,
+    lifetime: EntryLifetime,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     const ref = this.ref;
-    if (ref !== undefined) return ref.addValue(key, value, ttl);
-    const bytes = await this.#entries.encode(key, value, false);
-    return this.store.add(key, bytes, ttl, storeOptions(signal));
+    if (ref !== undefined) {
+      const stored = referenceOf(value, lifetime);
+      if (ref.addValue(key, stored, lifetime.storeTtl)) return true;
+      const slot = ref.peekValue(key);
+      if (slot === MISS) return ref.addValue(key, stored, lifetime.storeTtl);
+      if (slot === BYTES_ENTRY) return false;
+      const checked = checkVersions(entryOfReference(slot), this.versions);
+      const current = checked instanceof Promise ? await checked : checked;
+      if (current !== undefined && freshValue(current) !== undefined) return false;
+      // Replaced only if unchanged while a version was fetched (one process: no await after this).
+      if (ref.peekValue(key) !== slot) return false;
+      ref.putValue(key, stored, lifetime.storeTtl);
+      return true;
+    }
+    const options = storeOptions(signal);
+    const bytes = await this.#entries.encode(key, value, false, lifetime);
+    if (await this.store.add(key, bytes, lifetime.storeTtl, options)) return true;
+    const existing = await this.store.get(key, options);
+    if (existing === undefined) return this.store.add(key, bytes, lifetime.storeTtl, options);
+    const current = await this.#decoded(key, existing, false);
+    if (current !== undefined && freshValue(current) !== undefined) return false;
+    if (!(await this.store.deleteIfEquals(key, existing, options))) return false;
+    return this.store.add(key, bytes, lifetime.storeTtl, options);
   }
 
   /** The raw bytes at `key` when fresh (shaping undone, no codec). */
   async readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     const bytes = await this.store.get(key, storeOptions(signal));
-    if (bytes === undefined) return undefined;
-    const decoded = this.#entries.decode(key, bytes, true);
-    const entry = decoded instanceof Promise ? await decoded : decoded;
-    return isFreshAt(entry.softExpiresAt, Date.now()) ? (entry.value as Uint8Array) : undefined;
+    const entry = await this.#decoded(key, bytes, true);
+    return entry !== undefined && isFreshAt(entry.softExpiresAt, Date.now())
+      ? (entry.value as Uint8Array)
+      : undefined;
   }
 
   /** Writes raw bytes at `key` (shaping applies, no codec). */
   async writeRaw(
     key: string,
     value: Uint8Array,
-    ttl: number,
+    lifetime: EntryLifetime,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const bytes = await this.#entries.encode(key, value, true);
-    await this.store.set(key, bytes, ttl, storeOptions(signal));
+    // Only versions need the envelope: plain raw bytes stay bare (readable with the backend's tools).
+    const bytes = await this.#entries.encode(
+      key,
+      value,
+      true,
+      lifetime.versions === undefined ? undefined : lifetime,
+    );
+    await this.store.set(key, bytes, lifetime.storeTtl, storeOptions(signal));
   }
 
   /** Adds `delta` to the counter at `key`. */
@@ -190,7 +241,7 @@ export class StoreTier implements Tiers {
 
   /** A hit answered synchronously (see {@link Tiers.peek}). */
   peek(key: string, eagerRefresh: number, ttlMs: () => number): unknown {
-    return this.ref === undefined ? SLOW : peekHit(this.ref, key, eagerRefresh, ttlMs);
+    return this.ref === undefined ? SLOW : peekHit(this.ref, key, eagerRefresh, ttlMs, this.versions);
   }
 
   /** Reachability of the store. */
@@ -218,8 +269,19 @@ export class StoreTier implements Tiers {
     return keys.length === 0 ? RESOLVED_VOID : this.store.deleteMany(keys, storeOptions(signal));
   }
 
-  /** Removes every entry of the store's prefix. */
-  flush(signal: AbortSignal | undefined): Promise<void> {
-    return this.store.flush(storeOptions(signal));
+  /** Removes every entry of the store's prefix, tag versions included. */
+  async flush(signal: AbortSignal | undefined): Promise<void> {
+    await this.store.flush(storeOptions(signal));
+    this.versions.forgetAll();
   }
+
+  /** Bumps versions (no bus: other processes re-read them within `tagCheckInterval`). */
+  bumpVersions(names: readonly string[], step: number, signal: AbortSignal | undefined): Promise<void> {
+    return this.versions.bump(names, step, storeOptions(signal));
+  }
+}
+
+/** A checked entry's value when fresh, else `undefined`. */
+function freshOrMiss(entry: CheckedEntry): unknown {
+  return entry === undefined ? undefined : freshValue(entry);
 }

@@ -4,6 +4,7 @@ import { isStampedValue, StampedValue } from '../entry/stamped.js';
 import type { CacheHealth } from '../facade/options.js';
 import { internalKey } from '../keyspace/internal-keys.js';
 import type { Store, StoreOperationOptions } from '../store.js';
+import type { TagVersions } from '../tags/tag-versions.js';
 
 /** One write of {@link Tiers.writeMany}. */
 export interface TierWrite {
@@ -21,6 +22,8 @@ export interface TierWrite {
 export interface Tiers {
   /** The shared store (L2). */
   readonly store: Store;
+  /** The tag and namespace versions entries are checked against. */
+  readonly versions: TagVersions;
   /** The entry at `key` (fresh or not), or `undefined`. */
   read(key: string, signal: AbortSignal | undefined): Promise<DecodedEntry | undefined>;
   /** The value at `key` when fresh, else `undefined`. */
@@ -41,20 +44,39 @@ export interface Tiers {
   ): Promise<void>;
   /** Writes several entries in one batch. */
   writeMany(writes: readonly TierWrite[], signal: AbortSignal | undefined): Promise<void>;
-  /** Set-if-absent of a plain entry; resolves whether it wrote. */
-  add(key: string, value: unknown, ttl: number, signal: AbortSignal | undefined): Promise<boolean>;
+  /**
+   * Set-if-absent; resolves whether it wrote. An entry that reads as a miss (stale,
+   * or invalidated by its tags or namespace) counts as absent and is replaced.
+   */
+  add(
+    key: string,
+    value: unknown,
+    lifetime: EntryLifetime,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean>;
   /** Atomic counter update in the store. */
   increment(key: string, delta: number, ttl: number, signal: AbortSignal | undefined): Promise<number>;
   /** Raw bytes at `key` when fresh (shaping undone, no codec). */
   readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined>;
   /** Writes raw bytes (shaping applies, no codec). */
-  writeRaw(key: string, value: Uint8Array, ttl: number, signal: AbortSignal | undefined): Promise<void>;
+  writeRaw(
+    key: string,
+    value: Uint8Array,
+    lifetime: EntryLifetime,
+    signal: AbortSignal | undefined,
+  ): Promise<void>;
   /** Deletes `key`. */
   delete(key: string, signal: AbortSignal | undefined): Promise<void>;
   /** Deletes `keys`. */
   deleteMany(keys: readonly string[], signal: AbortSignal | undefined): Promise<void>;
-  /** Removes every entry of the store's prefix. */
+  /** Removes every entry of the store's prefix (internal keys included). */
   flush(signal: AbortSignal | undefined): Promise<void>;
+  /**
+   * Adds `step` to the versions `names` (`deleteByTag`, `expireByTag`, a namespace
+   * flush): one `increment` each, then — with a bus — one message telling the other
+   * nodes to drop their cached copies.
+   */
+  bumpVersions(names: readonly string[], step: number, signal: AbortSignal | undefined): Promise<void>;
   /**
    * A hit answered synchronously, for the facade's fast path: the value,
    * `undefined` for a definite miss, or `SLOW` when only the asynchronous path can
@@ -115,9 +137,11 @@ export function entryOfReference(value: unknown): DecodedEntry {
   return isStampedValue(value)
     ? {
         value: value.value,
-        softExpiresAt: value.softExpiresAt,
+        // Tagged entries without a soft expiry are stamped "fresh forever".
+        softExpiresAt: Number.isFinite(value.softExpiresAt) ? value.softExpiresAt : undefined,
         graceUntil: value.graceUntil,
         writtenAt: value.writtenAt,
+        versions: value.versions,
       }
     : { value, softExpiresAt: undefined };
 }
@@ -130,7 +154,23 @@ export function freshValue(entry: DecodedEntry): unknown {
 
 /** What a by-reference store keeps for `value` written with `lifetime`: the value, or an envelope. */
 export function referenceOf(value: unknown, lifetime: EntryLifetime): unknown {
-  return lifetime.freshUntil === undefined
-    ? value
-    : new StampedValue(value, lifetime.freshUntil, lifetime.graceUntil, lifetime.writtenAt);
+  if (lifetime.freshUntil === undefined && lifetime.versions === undefined) return value;
+  return new StampedValue(
+    value,
+    lifetime.freshUntil ?? Number.POSITIVE_INFINITY,
+    lifetime.graceUntil,
+    lifetime.writtenAt,
+    lifetime.versions,
+  );
+}
+
+/** The lifetime a by-reference or decoded entry has left, for copying it into an L1 (`remaining` ms in the store). */
+export function remainingLifetime(entry: DecodedEntry, remaining: number): EntryLifetime {
+  return {
+    storeTtl: remaining,
+    freshUntil: entry.softExpiresAt,
+    graceUntil: entry.graceUntil,
+    writtenAt: entry.writtenAt,
+    versions: entry.versions,
+  };
 }

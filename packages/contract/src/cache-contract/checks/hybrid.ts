@@ -209,4 +209,33 @@ export const hybridChecks: readonly CacheCheck[] = [
       expect((await cache.health()).store).toBe(true);
     },
   },
+  {
+    name: 'hybrid: deleteByTag, expireByTag and a namespace flush on one node reach the other node L1',
+    async run(h, test) {
+      if (h.bus === undefined) test.skip('no bus in this run');
+      const { writer, reader, recorder } = await twoNodes(h);
+      await writer.set('t', 'tagged', LONG, { tags: ['user:1'] });
+      await writer.set('e', 'old', LONG, { tags: ['feed'] });
+      await writer.namespace('n').set('k', 'in n', LONG);
+      // Served from L1: a tagged hit costs no store read while its versions are unchanged.
+      await untilServedFromL1(reader, recorder, 't', 'tagged');
+      await untilServedFromL1(reader, recorder, 'e', 'old');
+      await untilServedFromL1(reader.namespace('n'), recorder, 'k', 'in n');
+      await writer.deleteByTag('user:1');
+      await vi.waitFor(async () => expect(await reader.get('t')).toBeUndefined(), WAIT);
+      await writer.namespace('n').flush();
+      await vi.waitFor(async () => expect(await reader.namespace('n').get('k')).toBeUndefined(), WAIT);
+      await writer.expireByTag('feed');
+      await vi.waitFor(async () => expect(await reader.get('e')).toBeUndefined(), WAIT);
+      const failing = (): never => {
+        throw new Error('source down');
+      };
+      expect(await reader.rememberStale('e', LONG, LONG, failing), 'expired: still a fallback').toEqual({
+        value: 'old',
+        stale: true,
+      });
+      await writer.set('t', 'again', LONG, { tags: ['user:1'] });
+      await vi.waitFor(async () => expect(await reader.get('t')).toBe('again'), WAIT);
+    },
+  },
 ];

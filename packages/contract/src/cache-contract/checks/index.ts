@@ -10,6 +10,7 @@ import { refreshAheadChecks } from './refresh-ahead.js';
 import { rememberChecks } from './remember.js';
 import { shapingChecks } from './shaping.js';
 import { staleChecks } from './stale.js';
+import { tagChecks } from './tags.js';
 import { valueChecks } from './values.js';
 
 /** The helper invariants over a store that keeps what it is given. */
@@ -25,6 +26,7 @@ export const cacheChecks: readonly CacheCheck[] = [
   ...cancellationChecks,
   ...shapingChecks,
   ...keySpaceChecks,
+  ...tagChecks,
   ...faultChecks,
 ];
 
