@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'integration'],
+    projects: ['packages/*', 'integration', 'examples/express', 'examples/fastify', 'examples/nest-provider'],
   },
 });

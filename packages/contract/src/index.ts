@@ -20,3 +20,5 @@ export {
 export type { CacheContractOptions, HybridTierShape } from './cache-contract/options.js';
 export { runBusContract, BUS_CONTRACT_CHECKS, BusRecorder } from './bus-contract/run-bus-contract.js';
 export type { BusContext, BusContractOptions } from './bus-contract/run-bus-contract.js';
+export { canConnect } from './support/tcp.js';
+export type { Endpoint } from './support/tcp.js';

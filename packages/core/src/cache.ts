@@ -24,12 +24,15 @@ import type { RememberOptions } from './read-through/options.js';
 import type { ManyFactory } from './read-through/remember-many.js';
 import type { OperationOptions } from './signal.js';
 import type { ReferenceStore, Store } from './store.js';
+import { tracing } from './observability/channels.js';
+import type { CacheEventListener, CacheEventName } from './observability/events.js';
+import type { CacheStats } from './observability/stats.js';
+import { Telemetry } from './observability/telemetry.js';
 import { Scope } from './tags/scope.js';
 import { stamped } from './tags/stamping.js';
-import { DELETE_STEP, EXPIRE_STEP, type VersionStamp, versionsFor } from './tags/tag-versions.js';
-import { HybridTier } from './tiers/hybrid-tier.js';
-import { StoreTier } from './tiers/store-tier.js';
-import { storeOptions, type Tiers } from './tiers/tiers.js';
+import { DELETE_STEP, EXPIRE_STEP, type VersionStamp } from './tags/tag-versions.js';
+import { freshValue, storeOptions, type Tiers } from './tiers/tiers.js';
+import { buildTiers } from './facade/wiring.js';
 
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 const RESOLVED_VOID: Promise<void> = Promise.resolve();
@@ -70,6 +73,8 @@ export class Cache {
   readonly #peek: boolean;
   /** Where this view's keys and tags live (the root, or a namespace). */
   readonly #scope: Scope;
+  /** Counters, event listeners and trace names, shared with the views. */
+  readonly #telemetry: Telemetry;
 
   /** @throws {@link ConfigError} for invalid options (bad encryption key, bad sizes, missing store, …). */
   constructor(options: CacheOptions) {
@@ -82,8 +87,9 @@ export class Cache {
       this.#config = parent.#config;
       this.#tiers = parent.#tiers;
       this.#engine = parent.#engine;
-      this.#calls = parent.#calls;
-      this.#readThrough = parent.#readThrough;
+      this.#calls = parent.#calls.forNamespace(view.scope.path as string);
+      this.#readThrough = parent.#readThrough.forCalls(this.#calls);
+      this.#telemetry = parent.#telemetry;
       this.#fast = undefined;
       this.#peek = parent.#peek;
       this.#scope = view.scope;
@@ -93,38 +99,20 @@ export class Cache {
     this.#config = config;
     this.store = config.store;
     this.#scope = Scope.root;
-    const hybrid = config.hybrid;
-    const shared = config.store.capabilities.shared;
-    const intervalMs = shared ? config.tagCheckIntervalMs : Number.POSITIVE_INFINITY;
-    const versions = versionsFor(config.store, intervalMs);
-    this.#tiers =
-      hybrid === undefined
-        ? new StoreTier(config.store, config.entries, config.ref, versions)
-        : new HybridTier({
-            store: config.store,
-            entries: config.entries,
-            l1: hybrid.l1,
-            bus: hybrid.bus,
-            l1TtlMs: hybrid.l1TtlMs,
-            breaker: hybrid.breaker,
-            onBusEvent: (event, detail) =>
-              this.#calls.event(
-                'bus',
-                event === 'gap' ? { gap: detail as 'sequence' | 'connection' | 'clear' } : { error: detail },
-              ),
-            onCircuit: (state, cause) =>
-              this.#calls.event('circuit', { circuit: state === 'closed' ? 'closed' : 'open', error: cause }),
-            versions,
-            versionTrust: {
-              connected: shared && config.tagCheckExplicit ? intervalMs : Number.POSITIVE_INFINITY,
-              disconnected: intervalMs,
-            },
-          });
-    this.#calls = new CallRunner(config.maxKeyLength, config.timeoutMs, config.observer, config.store.name);
-    this.#engine = new ReadThroughEngine(this.#tiers, {
-      storeError: (key, error) => this.#calls.report('remember', key, performance.now(), error),
-      refreshed: (key, startedAt, error) => this.#calls.report('refresh', key, startedAt, error),
+    const telemetry = new Telemetry(config.name, config.store.name);
+    this.#telemetry = telemetry;
+    this.#tiers = buildTiers(config, telemetry, {
+      bus: (fields) => this.#calls.event('bus', fields),
+      circuit: (fields) => this.#calls.event('circuit', fields),
     });
+    this.#calls = new CallRunner(config.maxKeyLength, config.timeoutMs, config.observer, telemetry);
+    const engineEvents = {
+      storeError: (key: string, error: unknown) =>
+        this.#calls.report('remember', key, performance.now(), error),
+      refreshed: (key: string, startedAt: number, error: unknown) =>
+        this.#calls.report('refresh', key, startedAt, error),
+    };
+    this.#engine = new ReadThroughEngine(this.#tiers, engineEvents, telemetry);
     const ttlOfCall = (ttl: Ttl | undefined): number => this.#ttl(ttl);
     this.#readThrough = new ReadThroughCalls(
       this.#calls,
@@ -132,26 +120,46 @@ export class Cache {
       this.#tiers,
       config.defaults,
       ttlOfCall,
+      telemetry,
     );
     const plain = config.observer === undefined && config.timeoutMs === undefined;
     this.#fast = plain ? config.ref : undefined;
-    this.#peek = plain && (config.ref !== undefined || hybrid !== undefined);
+    this.#peek = plain && (config.ref !== undefined || config.hybrid !== undefined);
   }
 
   // ---------------------------------------------------------------- values
 
   /** The value stored at `key`, or `undefined` on a miss (or when only a stale value is left). */
   get<T>(key: string, options?: OperationOptions): Promise<T | undefined> {
-    if (this.#peek && options === undefined && isFastKey(key, this.#config.maxKeyLength)) {
+    if (
+      this.#peek &&
+      options === undefined &&
+      isFastKey(key, this.#config.maxKeyLength) &&
+      !tracing.get.hasSubscribers
+    ) {
       const hit = this.#tiers.peek(this.#scope.key(key), 0, ZERO);
-      if (hit !== SLOW) return hit === undefined ? RESOLVED_UNDEFINED : Promise.resolve(hit as T);
+      if (hit !== SLOW) {
+        if (hit === undefined) {
+          this.#telemetry.miss(key);
+          return RESOLVED_UNDEFINED;
+        }
+        this.#telemetry.hit(key, this.#tiers.peekTier);
+        return Promise.resolve(hit as T);
+      }
     }
+    let tier: 'l1' | 'l2' | undefined;
     return this.#calls.call(
       'get',
       key,
       options,
-      (signal) => this.#tiers.readFresh(this.#scope.key(key), signal) as Promise<T | undefined>,
-      (v) => v !== undefined,
+      (signal) =>
+        this.#readFresh('get', key, signal, (t) => {
+          tier = t;
+        }) as Promise<T | undefined>,
+      (value, context) => {
+        context.hit = value !== undefined;
+        context.tier = tier;
+      },
     );
   }
 
@@ -161,10 +169,16 @@ export class Cache {
    */
   set<T>(key: string, value: T, ttl?: Ttl, options?: SetOptions): Promise<void> {
     const ref = this.#fast;
-    if (ref !== undefined && options === undefined && isFastKey(key, this.#config.maxKeyLength)) {
+    if (
+      ref !== undefined &&
+      options === undefined &&
+      isFastKey(key, this.#config.maxKeyLength) &&
+      !tracing.set.hasSubscribers
+    ) {
       try {
         assertStorable(value);
         ref.putValue(key, value, this.#ttl(ttl));
+        this.#telemetry.wrote(key);
         return RESOLVED_VOID;
       } catch (error) {
         return Promise.reject(error);
@@ -172,6 +186,7 @@ export class Cache {
     }
     return this.#calls.call('set', key, options, (signal) => {
       assertStorable(value);
+      this.#telemetry.wrote(key);
       const storeKey = this.#scope.key(key);
       return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
         this.#tiers.write(storeKey, value, lifetime, signal),
@@ -188,11 +203,16 @@ export class Cache {
       async (signal) => {
         const entries = await this.#tiers.readMany(this.#storeKeys(keys), signal);
         const now = Date.now();
-        return entries.map((e) =>
-          e !== undefined && isFreshAt(e.softExpiresAt, now) ? (e.value as T) : undefined,
-        );
+        return entries.map((e, i) => {
+          const fresh = e !== undefined && isFreshAt(e.softExpiresAt, now);
+          if (fresh) this.#telemetry.hit(keys[i] as string, e.tier ?? 'l2');
+          else this.#telemetry.miss(keys[i] as string);
+          return fresh ? (e.value as T) : undefined;
+        });
       },
-      (result, i) => (result as unknown[])[i] !== undefined,
+      (result, context) => {
+        context.hits = result.map((v) => v !== undefined);
+      },
     );
   }
 
@@ -206,8 +226,9 @@ export class Cache {
       : (entries as unknown as string[]);
     return this.#calls.batch('setMany', keys, options, async (signal) => {
       const scope = this.#scope;
+      for (const entry of entries) assertStorable(entry.value);
+      for (const entry of entries) this.#telemetry.wrote(entry.key);
       const writes = entries.map((entry) => {
-        assertStorable(entry.value);
         return {
           key: scope.key(entry.key),
           value: entry.value as unknown,
@@ -240,40 +261,52 @@ export class Cache {
     return this.#calls.call('add', key, options, (signal) => {
       assertStorable(value);
       const storeKey = this.#scope.key(key);
-      return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
-        this.#tiers.add(storeKey, value, lifetime, signal),
-      );
+      return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, async (lifetime) => {
+        const added = await this.#tiers.add(storeKey, value, lifetime, signal);
+        if (added) this.#telemetry.wrote(key);
+        return added;
+      });
     });
   }
 
   /** Reads and deletes `key`. Not atomic across processes: two concurrent pulls may both read the value. */
   pull<T>(key: string, options?: OperationOptions): Promise<T | undefined> {
+    let context: 'l1' | 'l2' | undefined;
     return this.#calls.call(
       'pull',
       key,
       options,
       async (signal) => {
-        const storeKey = this.#scope.key(key);
-        const value = await this.#tiers.readFresh(storeKey, signal);
-        await this.#tiers.delete(storeKey, signal);
+        let tier: 'l1' | 'l2' | undefined;
+        const value = await this.#readFresh('pull', key, signal, (t) => {
+          tier = t;
+        });
+        context = tier;
+        this.#telemetry.deleted(key);
+        await this.#tiers.delete(this.#scope.key(key), signal);
         return value as T | undefined;
       },
-      (v) => v !== undefined,
+      (value, c) => {
+        c.hit = value !== undefined;
+        c.tier = context;
+      },
     );
   }
 
   /** Deletes `key` (idempotent). */
   delete(key: string, options?: OperationOptions): Promise<void> {
-    return this.#calls.call('delete', key, options, (signal) =>
-      this.#tiers.delete(this.#scope.key(key), signal),
-    );
+    return this.#calls.call('delete', key, options, (signal) => {
+      this.#telemetry.deleted(key);
+      return this.#tiers.delete(this.#scope.key(key), signal);
+    });
   }
 
   /** Deletes several keys (idempotent). */
   deleteMany(keys: readonly string[], options?: OperationOptions): Promise<void> {
-    return this.#calls.batch('deleteMany', keys, options, (signal) =>
-      this.#tiers.deleteMany(this.#storeKeys(keys), signal),
-    );
+    return this.#calls.batch('deleteMany', keys, options, (signal) => {
+      for (const key of keys) this.#telemetry.deleted(key);
+      return this.#tiers.deleteMany(this.#storeKeys(keys), signal);
+    });
   }
 
   /**
@@ -347,6 +380,7 @@ export class Cache {
   increment(key: string, delta = 1, ttl?: Ttl, options?: OperationOptions): Promise<number> {
     return this.#calls.call('increment', key, options, (signal) => {
       assertSafeInteger(delta);
+      this.#telemetry.wrote(key);
       return this.#tiers.increment(this.#scope.key(key), delta, this.#ttl(ttl), signal);
     });
   }
@@ -355,6 +389,7 @@ export class Cache {
   decrement(key: string, delta = 1, ttl?: Ttl, options?: OperationOptions): Promise<number> {
     return this.#calls.call('decrement', key, options, (signal) => {
       assertSafeInteger(delta);
+      this.#telemetry.wrote(key);
       return this.#tiers.increment(this.#scope.key(key), -delta, this.#ttl(ttl), signal);
     });
   }
@@ -367,8 +402,11 @@ export class Cache {
       'getBytes',
       key,
       options,
-      (signal) => this.#tiers.readRaw(this.#scope.key(key), signal),
-      (v) => v !== undefined,
+      (signal) => this.#readRaw(key, signal),
+      (value, context) => {
+        context.hit = value !== undefined;
+        context.tier = value === undefined ? undefined : 'l2';
+      },
     );
   }
 
@@ -387,7 +425,7 @@ export class Cache {
       key,
       options,
       async (signal) => {
-        const bytes = await this.#tiers.readRaw(this.#scope.key(key), signal);
+        const bytes = await this.#readRaw(key, signal);
         if (bytes === undefined) return undefined;
         try {
           return fromUtf8(bytes);
@@ -395,7 +433,10 @@ export class Cache {
           throw new CorruptPayloadError('stored bytes are not valid UTF-8', { cause: error });
         }
       },
-      (v) => v !== undefined,
+      (value, context) => {
+        context.hit = value !== undefined;
+        context.tier = value === undefined ? undefined : 'l2';
+      },
     );
   }
 
@@ -420,11 +461,19 @@ export class Cache {
    * A failing store is bypassed (fail-open) unless `failOpen: false`.
    */
   remember<T>(key: string, ttl: Ttl | undefined, factory: Factory<T>, options?: RememberOptions): Promise<T> {
-    if (this.#peek && noDeadline(options) && isFastKey(key, this.#config.maxKeyLength)) {
+    if (
+      this.#peek &&
+      noDeadline(options) &&
+      isFastKey(key, this.#config.maxKeyLength) &&
+      !tracing.remember.hasSubscribers
+    ) {
       const eager = options?.eagerRefresh ?? this.#config.defaults.eagerRefresh;
       const ttlMs = (): number => this.#ttl(ttl);
       const hit = this.#tiers.peek(this.#scope.key(key), typeof eager === 'number' ? eager : 0, ttlMs);
-      if (hit !== SLOW && hit !== undefined) return Promise.resolve(hit as T);
+      if (hit !== SLOW && hit !== undefined) {
+        this.#telemetry.hit(key, this.#tiers.peekTier);
+        return Promise.resolve(hit as T);
+      }
     }
     const run = factory as Factory<unknown>;
     return this.#readThrough.remember(
@@ -508,8 +557,10 @@ export class Cache {
       'tryLock',
       key,
       options,
-      (signal) => tryLockOnce(this.store, this.#scope.key(key), this.#ttl(ttl), signal),
-      (lock) => lock !== undefined,
+      (signal) => tryLockOnce(this.#tiers.store, this.#scope.key(key), this.#ttl(ttl), signal),
+      (lock, context) => {
+        context.hit = lock !== undefined;
+      },
     );
   }
 
@@ -520,7 +571,7 @@ export class Cache {
    */
   lock(key: string, ttl?: Ttl, options?: LockOptions): Promise<Lock> {
     return this.#calls.call('lock', key, undefined, () =>
-      waitForLock(this.store, this.#scope.key(key), this.#ttl(ttl), options),
+      waitForLock(this.#tiers.store, this.#scope.key(key), this.#ttl(ttl), options),
     );
   }
 
@@ -533,7 +584,7 @@ export class Cache {
   ): Promise<R> {
     return this.#calls.call('withLock', key, undefined, () => {
       if (typeof fn !== 'function') throw new InvalidArgumentError('withLock needs a function to run');
-      return runWithLock(this.store, this.#scope.key(key), this.#ttl(ttl), fn, options);
+      return runWithLock(this.#tiers.store, this.#scope.key(key), this.#ttl(ttl), fn, options);
     });
   }
 
@@ -556,10 +607,56 @@ export class Cache {
           throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`);
         }
         const windowMs = toPositiveMilliseconds(window, 'window');
-        return countRequest(this.store, this.#scope.key(key), limit, windowMs, signal);
+        return countRequest(this.#tiers.store, this.#scope.key(key), limit, windowMs, signal);
       },
-      (r) => r.allowed,
+      (result, context) => {
+        context.hit = result.allowed;
+      },
     );
+  }
+
+  // ---------------------------------------------------------------- observability
+
+  /**
+   * Counters since the cache was created or since {@link Cache.resetStats} (shared
+   * with its namespace views): hits, misses and stale hits per key read, by tier;
+   * writes, deletes; factory calls, errors and timeouts; fail-safe activations,
+   * background refreshes; store errors, circuit openings; bus traffic and gaps; and
+   * the hit ratio. Counting is always on and costs a field increment.
+   */
+  stats(): CacheStats {
+    return this.#telemetry.stats.snapshot();
+  }
+
+  /** Sets every counter of {@link Cache.stats} back to zero. */
+  resetStats(): void {
+    this.#telemetry.stats.reset();
+  }
+
+  /**
+   * Listens to `event` (Node `EventEmitter` conventions; shared with the namespace
+   * views): `hit`, `miss`, `stale`, `set`, `delete`, `factory:error`,
+   * `factory:timeout`, `failsafe`, `circuit:open`, `circuit:close`, `bus:gap`,
+   * `bus:error`. An event without listeners costs nothing; a listener that throws
+   * never breaks the call.
+   *
+   * @throws {@link InvalidArgumentError} for an unknown event or a listener that is not a function
+   */
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
+    this.#telemetry.events.on(event, listener);
+    return this;
+  }
+
+  /** {@link Cache.on} for one delivery. */
+  once<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
+    this.#telemetry.events.once(event, listener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link Cache.on} or {@link Cache.once}. */
+  off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
+    this.#telemetry.events.off(event, listener);
+    return this;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -618,9 +715,45 @@ export class Cache {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const storeKey = this.#scope.key(key);
+    this.#telemetry.wrote(key);
     return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
       this.#tiers.writeRaw(storeKey, bytes, lifetime, signal),
     );
+  }
+
+  /**
+   * `get`'s and `pull`'s read of the fresh value at `key`. The tier counts it; only
+   * when someone listens or traces is the entry read instead, to tell them which
+   * tier answered (`onTier`).
+   */
+  #readFresh(
+    op: 'get' | 'pull',
+    key: string,
+    signal: AbortSignal | undefined,
+    onTier: (tier: 'l1' | 'l2' | undefined) => void,
+  ): Promise<unknown> {
+    const storeKey = this.#scope.key(key);
+    const telemetry = this.#telemetry;
+    if (!telemetry.readsListened && !this.#calls.watched(op)) return this.#tiers.readFresh(storeKey, signal);
+    return this.#tiers.read(storeKey, signal).then((entry) => {
+      const value = entry === undefined ? undefined : freshValue(entry);
+      const tier = entry?.tier ?? 'l2';
+      if (value === undefined) telemetry.miss(key);
+      else telemetry.hit(key, tier);
+      onTier(value === undefined ? undefined : tier);
+      return value;
+    });
+  }
+
+  /** Raw bytes at `key` (counted by the tier; listeners told). */
+  #readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const read = this.#tiers.readRaw(this.#scope.key(key), signal);
+    const telemetry = this.#telemetry;
+    if (!telemetry.readsListened) return read;
+    return read.then((value) => {
+      telemetry.reported(key, value !== undefined, 'l2');
+      return value;
+    });
   }
 
   #bumpTags(

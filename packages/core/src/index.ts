@@ -47,3 +47,13 @@ export { StampedValue, encodeReferenceValue, isStampedValue } from './entry/stam
 export { NullStore } from './stores/null-store.js';
 export { MemoStore } from './stores/memo-store.js';
 export type { MemoStoreOptions } from './stores/memo-store.js';
+export type { CacheStats } from './observability/stats.js';
+export type { CacheEventListener, CacheEventMap, CacheEventName } from './observability/events.js';
+export { CHANNELS } from './observability/channels.js';
+export type {
+  BusGapMessage,
+  BusPublishContext,
+  CacheCallContext,
+  FactoryTraceContext,
+  StoreCallContext,
+} from './observability/channels.js';

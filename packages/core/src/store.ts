@@ -57,8 +57,8 @@ export interface StoreCapabilities {
 }
 
 /**
- * A cache backend at the bytes level. See the contract table in the repository's
- * DESIGN.md; `@cache/contract` checks every row of it.
+ * A cache backend at the bytes level. The contract table is in the repository's
+ * `docs/semantics.md` ("The Store contract"); `@cache/contract` checks every row of it.
  *
  * Invariants every implementation keeps:
  * - `get` never returns an expired entry, even where the backend expires lazily.

@@ -177,9 +177,10 @@ export async function quit(client: RedisClient, graceMs = 1_000): Promise<void> 
   });
   const quitInTime = await Promise.race([ended, late]);
   clearTimeout(timer);
-  // Also after a clean QUIT: with Sentinel's failoverDetector, ioredis 5 keeps one
-  // subscription per Sentinel open after quit() (redis/ioredis#1362); disconnect()
-  // closes those too.
-  client.disconnect();
-  void quitInTime;
+  // After a clean QUIT only with Sentinels: with the failoverDetector ioredis 5 keeps
+  // one subscription per Sentinel open after quit() (redis/ioredis#1362), and
+  // disconnect() closes those. Elsewhere a disconnect() after the socket closed arms a
+  // 2 s reconnect-guard timer nothing clears, keeping the process alive after close().
+  const usesSentinels = (client as { options?: { sentinels?: unknown } }).options?.sentinels != null;
+  if (!quitInTime || usesSentinels) client.disconnect();
 }

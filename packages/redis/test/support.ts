@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { canConnect } from '@cache/contract';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { RedisStore, type RedisStoreOptions } from '../src/index.js';
@@ -71,17 +71,6 @@ async function discoverCluster(): Promise<string[]> {
   const configured = process.env.CACHE_REDIS_CLUSTER_NODES;
   const nodes = (configured ?? '127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002').split(',').filter(Boolean);
   const [host, port] = (nodes[0] ?? '').split(':');
-  const open = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host, port: Number(port), timeout: 500 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
+  const open = await canConnect({ host: host ?? '127.0.0.1', port: Number(port) }, 500);
   return open || configured !== undefined ? nodes : [];
 }

@@ -21,6 +21,8 @@ export interface DecodedEntry {
   readonly expiresAt?: number | undefined;
   /** The tag and namespace versions the entry was written under, when it has any. */
   readonly versions?: readonly VersionStamp[] | undefined;
+  /** `'l1'` when the hybrid tier's L1 answered (for stats and traces); otherwise the store did. */
+  readonly tier?: 'l1' | undefined;
 }
 
 /** How the facade shapes values into stored bytes. */

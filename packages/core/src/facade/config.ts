@@ -13,6 +13,8 @@ import type { CacheOptions } from './options.js';
 
 /** A {@link CacheOptions} validated and resolved once, at construction. */
 export interface CacheConfig {
+  /** The cache's name (trace contexts, metrics). */
+  readonly name: string;
   readonly store: Store;
   readonly entries: EntryCodec;
   /** The by-reference interface, when values can skip the codec (no shaping, default codec). */
@@ -159,7 +161,11 @@ export function resolveCacheConfig(options: CacheOptions): CacheConfig {
     compression === undefined &&
     encryptor === undefined &&
     options.maxValueBytes === undefined;
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0)) {
+    throw new ConfigError('name must be a non-empty string');
+  }
   return {
+    name: options.name ?? 'default',
     store,
     entries,
     ref: byReference ? store : undefined,

@@ -12,6 +12,11 @@ import type { Store } from '../store.js';
 export interface CacheOptions {
   /** Where bytes live. */
   readonly store: Store;
+  /**
+   * The cache's name in traces and metrics (`cache` in every `diagnostics_channel`
+   * context, the `cache.name` attribute of `@cache/opentelemetry`). Default `'default'`.
+   */
+  readonly name?: string;
   /** TTL used when a call passes none (or a non-positive one). Positive, or `'forever'`. Default `'5m'`. */
   readonly defaultTtl?: Ttl;
   /** Value codec. Default {@link jsonCodec}. */

@@ -11,6 +11,7 @@ import {
 } from '../read-through/options.js';
 import { type ManyFactory, rememberMany } from '../read-through/remember-many.js';
 import { Scope } from '../tags/scope.js';
+import type { Telemetry } from '../observability/telemetry.js';
 import type { Tiers } from '../tiers/tiers.js';
 import { assertFactory } from './arguments.js';
 import type { CallRunner } from './calls.js';
@@ -28,6 +29,7 @@ export class ReadThroughCalls {
   readonly #tiers: Tiers;
   readonly #defaults: ResolvedReadThrough;
   readonly #ttl: (ttl: Ttl | undefined) => number;
+  readonly #telemetry: Telemetry;
 
   /**
    * @param calls - validation, deadline and observer
@@ -35,6 +37,7 @@ export class ReadThroughCalls {
    * @param tiers - where entries live
    * @param defaults - the cache's resolved read-through defaults
    * @param ttl - resolves a call's TTL against the cache default
+   * @param telemetry - counters and event listeners
    */
   constructor(
     calls: CallRunner,
@@ -42,7 +45,9 @@ export class ReadThroughCalls {
     tiers: Tiers,
     defaults: ResolvedReadThrough,
     ttl: (ttl: Ttl | undefined) => number,
+    telemetry: Telemetry,
   ) {
+    this.#telemetry = telemetry;
     this.#calls = calls;
     this.#engine = engine;
     this.#tiers = tiers;
@@ -61,6 +66,7 @@ export class ReadThroughCalls {
     scope: Scope,
   ): Promise<unknown> {
     let outcome: Answer['outcome'] | undefined;
+    let tier: Answer['tier'];
     return this.#calls.call(
       op,
       key,
@@ -80,11 +86,16 @@ export class ReadThroughCalls {
           .remember(scope.key(key), ttlMs, factory, resolved, window !== undefined, signal, write)
           .then((answer) => {
             outcome = answer.outcome;
+            tier = answer.tier;
+            this.#telemetry.answered(key, answer.outcome, answer.tier);
             return answer.value;
           });
       },
-      () => outcome === 'hit',
-      () => outcome === 'stale',
+      (_, context) => {
+        context.hit = outcome === 'hit';
+        context.stale = outcome === 'stale';
+        context.tier = tier;
+      },
     );
   }
 
@@ -113,11 +124,14 @@ export class ReadThroughCalls {
           .remember(storeKey, this.#ttl(ttl), run, { ...resolved, graceMs }, true, signal, write)
           .then((answer) => {
             outcome = answer.outcome;
+            this.#telemetry.answered(key, answer.outcome, answer.tier);
             return { value: answer.value as T, stale: answer.outcome === 'stale' };
           });
       },
-      () => outcome === 'hit',
-      (r) => r.stale,
+      (result, context) => {
+        context.hit = outcome === 'hit';
+        context.stale = result.stale;
+      },
     );
   }
 
@@ -151,11 +165,21 @@ export class ReadThroughCalls {
           signal,
           write,
         );
+        answers.forEach((answer, i) => {
+          this.#telemetry.answered(keys[i] as string, answer.outcome, answer.tier);
+        });
         return answers.map((a) => a.value as T | undefined);
       },
-      (_, i) => answers[i]?.outcome === 'hit',
-      (_, i) => answers[i]?.outcome === 'stale',
+      (_, context) => {
+        context.hits = answers.map((a) => a.outcome === 'hit');
+        context.stales = answers.map((a) => a.outcome === 'stale');
+      },
     );
+  }
+
+  /** The same entry points running through `calls` (a namespace view's runner). */
+  forCalls(calls: CallRunner): ReadThroughCalls {
+    return new ReadThroughCalls(calls, this.#engine, this.#tiers, this.#defaults, this.#ttl, this.#telemetry);
   }
 
   /** A call's read-through options over the cache defaults (the defaults themselves when it sets none). */

@@ -12,6 +12,10 @@ export interface Answer {
   readonly outcome: ReadOutcome;
   /** Set when a stale value was served because the factory failed or timed out (a fail-safe activation). */
   readonly failSafe?: boolean;
+  /** Set when the wait was cut short by a timeout. */
+  readonly timeout?: 'soft' | 'hard';
+  /** The tier that answered a hit (`'l1'`; otherwise the store). */
+  readonly tier?: 'l1' | 'l2';
 }
 
 /**
@@ -63,7 +67,7 @@ export function awaitFlight(
         setTimeout(() => {
           if (done) return;
           flight.pin(); // the result must still land: that is what a soft timeout promises
-          finish({ value: (stale as DecodedEntry).value, outcome: 'stale' });
+          finish({ value: (stale as DecodedEntry).value, outcome: 'stale', timeout: 'soft' });
         }, soft),
       );
     }
@@ -72,7 +76,8 @@ export function awaitFlight(
         setTimeout(() => {
           if (done) return;
           stopWaiting();
-          if (stale !== undefined) finish({ value: stale.value, outcome: 'stale', failSafe: true });
+          if (stale !== undefined)
+            finish({ value: stale.value, outcome: 'stale', failSafe: true, timeout: 'hard' });
           else finish(undefined, new FactoryTimeoutError(key, hard));
         }, hard),
       );

@@ -1,6 +1,9 @@
 import type { DecodedEntry } from '../entry/entry-codec.js';
 import { isFreshAt, lifetimeOf, type LifetimePolicy, withVersions } from '../entry/lifetime.js';
+import { FactoryTimeoutError } from '../errors.js';
 import { acquireLock } from '../helpers/lock.js';
+import { tracing } from '../observability/channels.js';
+import type { Telemetry } from '../observability/telemetry.js';
 import { internalKey } from '../keyspace/internal-keys.js';
 import type { Scope } from '../tags/scope.js';
 import type { VersionStamp } from '../tags/tag-versions.js';
@@ -71,14 +74,22 @@ export class ReadThroughEngine {
   readonly #reads = new Flights<DecodedEntry | undefined>();
   readonly #throttle = new FailSafeThrottle();
   readonly #refreshing = new Set<string>();
+  readonly #telemetry: Telemetry;
 
   /**
    * @param tiers - where entries live
    * @param events - receives fail-open store errors and background refresh results
+   * @param telemetry - counters and event listeners
    */
-  constructor(tiers: Tiers, events: EngineEvents) {
+  constructor(tiers: Tiers, events: EngineEvents, telemetry: Telemetry) {
     this.#tiers = tiers;
     this.#events = events;
+    this.#telemetry = telemetry;
+  }
+
+  /** Counters and event listeners (shared with `rememberMany`). */
+  get telemetry(): Telemetry {
+    return this.#telemetry;
   }
 
   /** The flights in progress, by key (shared with `rememberMany`). */
@@ -112,7 +123,7 @@ export class ReadThroughEngine {
       if (options.eagerRefresh > 0 && isDueForRefresh(entry, now, options.eagerRefresh, ttlMs)) {
         this.refreshInBackground(key, ttlMs, factory, options, stamp, write);
       }
-      return { value: entry.value, outcome: 'hit' };
+      return { value: entry.value, outcome: 'hit', tier: entry.tier ?? 'l2' };
     }
     const stale = this.#graced(entry, now, options);
     if (stale !== undefined && this.#throttle.active(key, now)) {
@@ -127,9 +138,14 @@ export class ReadThroughEngine {
     );
     try {
       const answer = await awaitFlight(flight, key, stale, options, signal);
+      this.settled(write.scope.userKey(key), answer, options);
       if (answer.failSafe === true) this.#throttle.activate(key, Date.now(), options.graceBackoffMs);
       return answer;
     } catch (error) {
+      // Nothing was served: a miss (the factory failed or timed out), counted here
+      // because no answer reaches the facade.
+      this.#telemetry.miss(write.scope.userKey(key));
+      if (error instanceof FactoryTimeoutError) this.#timedOut(write.scope.userKey(key), 'hard', options);
       // The store failed too: say so, where the factory's error does not say why already.
       if (readError !== undefined && error instanceof Error && error.cause === undefined)
         error.cause = readError;
@@ -161,10 +177,11 @@ export class ReadThroughEngine {
           added = added === undefined ? [...names] : [...added, ...names];
         },
       };
-      const value = await factory(context);
+      const value = await this.runFactory(context.key, () => factory(context));
       if (value === undefined) return value;
       this.#throttle.clear(key);
       const stamps = added === undefined ? before : mergeStamps(before, await versions.stampsFor(added));
+      this.#telemetry.wrote(context.key);
       await this.write(key, value, ttlMs, options, stamp, signal, stamps);
       return value;
     };
@@ -212,6 +229,7 @@ export class ReadThroughEngine {
   ): void {
     if (this.#refreshing.has(key) || this.#flights.get(key) !== undefined) return;
     this.#refreshing.add(key);
+    this.#telemetry.stats.eagerRefreshes++;
     const startedAt = performance.now();
     const run = async (): Promise<void> => {
       const store = this.#tiers.store;
@@ -266,6 +284,40 @@ export class ReadThroughEngine {
   /** Records a fail-safe activation of `key` (starts its backoff). */
   failSafeActivated(key: string, options: ResolvedReadThrough): void {
     this.#throttle.activate(key, Date.now(), options.graceBackoffMs);
+  }
+
+  /** Runs a factory, counting the call and its failure (`key`: the caller's, for events). */
+  async runFactory<T>(key: string, factory: () => T | Promise<T>): Promise<T> {
+    const { stats, events } = this.#telemetry;
+    stats.factoryCalls++;
+    try {
+      const traced = tracing.factory;
+      if (!traced.hasSubscribers) return await factory();
+      return await traced.tracePromise(async () => factory(), { cache: this.#telemetry.cache, key });
+    } catch (error) {
+      stats.factoryErrors++;
+      if (events.listening['factory:error']) events.emit('factory:error', { key, error });
+      throw error;
+    }
+  }
+
+  /** Counts what an answer says happened (timeouts, fail-safe activations); `key` is the caller's. */
+  settled(key: string, answer: Answer, options: ResolvedReadThrough): void {
+    if (answer.timeout !== undefined) this.#timedOut(key, answer.timeout, options);
+    if (answer.failSafe === true && answer.timeout !== 'soft') {
+      const { stats, events } = this.#telemetry;
+      stats.failSafeActivations++;
+      if (events.listening.failsafe) events.emit('failsafe', { key });
+    }
+  }
+
+  #timedOut(key: string, timeout: 'soft' | 'hard', options: ResolvedReadThrough): void {
+    const { stats, events } = this.#telemetry;
+    stats.factoryTimeouts++;
+    if (events.listening['factory:timeout']) {
+      const ms = timeout === 'soft' ? options.softTimeoutMs : options.hardTimeoutMs;
+      events.emit('factory:timeout', { key, timeout, ms });
+    }
   }
 
   /** Writes several computed values in one batch; fail-open reports instead of failing. */

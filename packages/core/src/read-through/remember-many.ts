@@ -80,7 +80,7 @@ export async function rememberMany(
   toRead.forEach((key, i) => {
     const entry = entries[i];
     if (entry !== undefined && isFreshAt(entry.softExpiresAt, now)) {
-      answers.set(key, Promise.resolve({ value: entry.value, outcome: 'hit' }));
+      answers.set(key, Promise.resolve({ value: entry.value, outcome: 'hit', tier: entry.tier ?? 'l2' }));
       return;
     }
     const stale = engine.graced(entry, now, options);
@@ -101,6 +101,7 @@ export async function rememberMany(
     claimed.forEach((key, i) => {
       const answer = awaitFlight(flights[i] as Flight<unknown>, key, staleOf.get(key), options, signal).then(
         (a) => {
+          engine.settled(write.scope.userKey(key), a, options);
           if (a.failSafe === true) engine.failSafeActivated(key, options);
           return a;
         },
@@ -148,7 +149,7 @@ function startBatch(
         added.set(storeKey, [...(added.get(storeKey) ?? []), ...scope.tagNames(tags)]);
       },
     };
-    const result = await factory(userKeys, context);
+    const result = await engine.runFactory(userKeys.join(','), () => factory(userKeys, context));
     const values = valuesByKey(claimed, userKeys, result);
     const extra = await stampsOf(tiers, added);
     const writes = [...values]
@@ -164,6 +165,7 @@ function startBatch(
               );
         return { key, value, stamps };
       });
+    for (const w of writes) engine.telemetry.wrote(scope.userKey(w.key));
     if (writes.length > 0) await engine.writeMany(writes, ttlMs, options, controller.signal);
     return values;
   });

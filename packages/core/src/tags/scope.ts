@@ -26,7 +26,7 @@ const MEMO_LIMIT = 4_096;
  */
 export class Scope {
   /** The root of the key space. */
-  static readonly root = new Scope('', []);
+  static readonly root = new Scope('', [], undefined);
   /**
    * Store keys by view key: `prefix + key` is a fresh (unflattened) string each time,
    * which a map lookup must flatten and hash again — 10× the cost of the lookup
@@ -38,10 +38,12 @@ export class Scope {
   /**
    * @param prefix - prepended to every key of this view (`''` at the root)
    * @param namespaces - version names of this namespace and its ancestors, outermost first
+   * @param path - the namespace names joined with `/` (`'a/b'`), `undefined` at the root
    */
   private constructor(
     readonly prefix: string,
     readonly namespaces: readonly string[],
+    readonly path: string | undefined,
   ) {}
 
   /** The nested namespace `name`. @throws {@link InvalidArgumentError} for an invalid name */
@@ -50,7 +52,8 @@ export class Scope {
     if (known !== undefined) return known;
     assertTag(name, 'namespace name');
     const prefix = `${this.prefix}\u001fns:${name}\u001f`;
-    const child = new Scope(prefix, [...this.namespaces, versionName(prefix)]);
+    const path = this.path === undefined ? name : `${this.path}/${name}`;
+    const child = new Scope(prefix, [...this.namespaces, versionName(prefix)], path);
     remember(this.#children, name, child);
     return child;
   }

@@ -269,12 +269,14 @@ const localVersions = new WeakMap<Store, TagVersions>();
  * The versions a cache over `store` uses: its own for a shared store (trusted for
  * `intervalMs` unless its tier says otherwise), the process's one for an in-process
  * store — nobody else can bump those, so what this process read or wrote stays current.
+ *
+ * @param io - the cache's view of `store` (counted and traced) for version reads and bumps
  */
-export function versionsFor(store: Store, intervalMs: number): TagVersions {
-  if (store.capabilities.shared) return new TagVersions(store, () => intervalMs);
+export function versionsFor(store: Store, io: Store, intervalMs: number): TagVersions {
+  if (store.capabilities.shared) return new TagVersions(io, () => intervalMs);
   let versions = localVersions.get(store);
   if (versions === undefined) {
-    versions = new TagVersions(store, () => Number.POSITIVE_INFINITY);
+    versions = new TagVersions(io, () => Number.POSITIVE_INFINITY);
     localVersions.set(store, versions);
   }
   return versions;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, BusListener, BusMessage, BusSubscription } from '../bus/bus.js';
+import { type BusPublishContext, tracing } from '../observability/channels.js';
 
 /** What coherence tells its owner. */
 export interface CoherenceEvents {
@@ -9,6 +10,10 @@ export interface CoherenceEvents {
   gap(reason: 'sequence' | 'connection' | 'clear'): void;
   /** A publish failed (it is retried); or a message could not be sent at all. */
   error(error: unknown): void;
+  /** A message went out. */
+  published?(): void;
+  /** A message from another node arrived. */
+  received?(): void;
 }
 
 /** Longest outbox before the oldest unsent message is dropped (receivers then see a hole). */
@@ -33,6 +38,7 @@ export class Coherence implements BusListener {
   readonly nodeId: string = randomUUID();
   readonly #bus: Bus;
   readonly #events: CoherenceEvents;
+  readonly #cacheName: string;
   readonly #lastSeen = new Map<string, number>();
   #generation = 1;
   #beforeLoss: number | undefined;
@@ -48,10 +54,12 @@ export class Coherence implements BusListener {
   /**
    * @param bus - the channel
    * @param events - where evictions and gaps go
+   * @param cacheName - the cache's name, for trace contexts
    */
-  constructor(bus: Bus, events: CoherenceEvents) {
+  constructor(bus: Bus, events: CoherenceEvents, cacheName = 'default') {
     this.#bus = bus;
     this.#events = events;
+    this.#cacheName = cacheName;
   }
 
   /**
@@ -143,6 +151,7 @@ export class Coherence implements BusListener {
   /** @internal */
   message(message: BusMessage): void {
     if (message.sender === this.nodeId || this.#closed) return;
+    this.#events.received?.();
     const last = this.#lastSeen.get(message.sender);
     this.#lastSeen.set(message.sender, message.sequence);
     if (last !== undefined && message.sequence !== last + 1) {
@@ -208,6 +217,20 @@ export class Coherence implements BusListener {
     if (!this.#sending) void this.#drain();
   }
 
+  /** One publish, traced on `cache:bus` while someone subscribes. */
+  #publish(message: BusMessage): Promise<void> {
+    const channel = tracing.bus;
+    if (!channel.hasSubscribers) return this.#bus.publish(message);
+    const context: BusPublishContext = {
+      operation: 'publish',
+      cache: this.#cacheName,
+      bus: this.#bus.name,
+      kind: message.kind,
+      keyCount: message.keys.length,
+    };
+    return channel.tracePromise(() => this.#bus.publish(message), context);
+  }
+
   async #drain(): Promise<void> {
     this.#sending = true;
     let delay = 10;
@@ -215,7 +238,8 @@ export class Coherence implements BusListener {
       while (this.#outbox.length > 0 && !this.#closed) {
         const next = this.#outbox[0] as BusMessage;
         try {
-          await this.#bus.publish(next);
+          await this.#publish(next);
+          this.#events.published?.();
           if (this.#outbox[0] === next) this.#outbox.shift();
           delay = 10;
         } catch (error) {

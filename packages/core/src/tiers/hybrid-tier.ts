@@ -7,6 +7,7 @@ import { CircuitBreaker, type CircuitState, isOutage } from './circuit-breaker.j
 import { Coherence, type CoherenceEvents } from './coherence.js';
 import { StoreTier } from './store-tier.js';
 import type { CacheHealth } from '../facade/options.js';
+import type { StatsCounters } from '../observability/stats.js';
 import { type TagVersions, versionKey, versionNameOf } from '../tags/tag-versions.js';
 import {
   entryOfReference,
@@ -53,6 +54,10 @@ export interface HybridTierOptions {
    * connected (every bump is announced) and while it is not (or without a bus).
    */
   readonly versionTrust: { readonly connected: number; readonly disconnected: number };
+  /** Where reads and bus traffic are counted. */
+  readonly stats: StatsCounters;
+  /** The cache's name, for bus trace contexts. */
+  readonly cacheName: string;
 }
 
 /**
@@ -68,7 +73,9 @@ export interface HybridTierOptions {
 export class HybridTier implements Tiers {
   readonly store: Store;
   readonly versions: TagVersions;
+  readonly peekTier = 'l1';
   readonly #l2: StoreTier;
+  readonly #stats: StatsCounters;
   readonly #l1: ReferenceStore;
   readonly #l1TtlMs: number;
   readonly #coherence: Coherence | undefined;
@@ -78,6 +85,7 @@ export class HybridTier implements Tiers {
   constructor(options: HybridTierOptions) {
     this.store = options.store;
     this.versions = options.versions;
+    this.#stats = options.stats;
     this.#l2 = new StoreTier(options.store, options.entries, undefined, options.versions);
     this.#l1 = options.l1;
     this.#l1TtlMs = options.l1TtlMs;
@@ -104,11 +112,18 @@ export class HybridTier implements Tiers {
         gap: (reason) => {
           // Bumps may have been missed with the messages: re-read every version.
           this.versions.forgetAll();
+          options.stats.busGaps++;
           options.onBusEvent('gap', reason);
         },
         error: (error) => options.onBusEvent('error', error),
+        published: () => {
+          options.stats.busPublished++;
+        },
+        received: () => {
+          options.stats.busReceived++;
+        },
       };
-      const coherence = new Coherence(options.bus, events);
+      const coherence = new Coherence(options.bus, events, options.cacheName);
       this.#coherence = coherence;
       const { connected, disconnected } = options.versionTrust;
       this.versions.trustFor(() => (coherence.connected ? connected : disconnected));
@@ -159,7 +174,10 @@ export class HybridTier implements Tiers {
 
   async readFresh(key: string, signal: AbortSignal | undefined): Promise<unknown> {
     const entry = await this.read(key, signal);
-    return entry === undefined ? undefined : freshValue(entry);
+    const value = entry === undefined ? undefined : freshValue(entry);
+    if (value === undefined) this.#stats.misses++;
+    else this.#stats.hit(entry?.tier ?? 'l2');
+    return value;
   }
 
   async readMany(
@@ -184,8 +202,11 @@ export class HybridTier implements Tiers {
     return result;
   }
 
-  readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    return this.#viaL2(() => this.#l2.readRaw(key, signal));
+  async readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    const value = await this.#viaL2(() => this.#l2.readRaw(key, signal));
+    if (value === undefined) this.#stats.misses++;
+    else this.#stats.hit('l2');
+    return value;
   }
 
   // ------------------------------------------------------------ writes
@@ -383,7 +404,7 @@ export class HybridTier implements Tiers {
   async #served(key: string): Promise<DecodedEntry | undefined> {
     const slot = this.#slot(key);
     if (slot === undefined) return undefined;
-    const entry = entryOfReference(slot.value);
+    const entry = entryOfReference(slot.value, 'l1');
     if (entry.versions === undefined) return entry;
     const verdict = this.versions.verdict(entry.versions);
     if ((verdict instanceof Promise ? await verdict : verdict) === 'valid') return entry;

@@ -3,6 +3,7 @@ import { type EntryLifetime, isFreshAt } from '../entry/lifetime.js';
 import { peekHit, SLOW } from '../facade/fast-path.js';
 import type { CacheHealth } from '../facade/options.js';
 import { BYTES_ENTRY, MISS, type ReferenceStore, type Store, type StoreEntry } from '../store.js';
+import type { StatsCounters } from '../observability/stats.js';
 import type { TagVersions } from '../tags/tag-versions.js';
 import { type CheckedEntry, checkDecoded, checkVersions } from '../tags/version-check.js';
 import {
@@ -30,19 +31,37 @@ export class StoreTier implements Tiers {
   readonly ref: ReferenceStore | undefined;
   /** The versions tagged and namespaced entries are checked against. */
   readonly versions: TagVersions;
+  readonly peekTier = 'l2';
   readonly #entries: EntryCodec;
+  /** Counts a `readFresh`/`readRaw` result as a hit or a miss (not inside the hybrid tier: it counts itself). */
+  readonly #counted: (value: unknown) => unknown;
 
   /**
    * @param store - where bytes live
    * @param entries - the value ⇄ bytes codec with shaping
    * @param ref - the by-reference interface to use, if any
    * @param versions - tag and namespace versions
+   * @param stats - where reads are counted (the top tier only)
    */
-  constructor(store: Store, entries: EntryCodec, ref: ReferenceStore | undefined, versions: TagVersions) {
+  constructor(
+    store: Store,
+    entries: EntryCodec,
+    ref: ReferenceStore | undefined,
+    versions: TagVersions,
+    stats?: StatsCounters,
+  ) {
     this.store = store;
     this.#entries = entries;
     this.ref = ref;
     this.versions = versions;
+    this.#counted =
+      stats === undefined
+        ? (value) => value
+        : (value) => {
+            if (value === undefined) stats.misses++;
+            else stats.hit('l2');
+            return value;
+          };
   }
 
   /**
@@ -90,14 +109,20 @@ export class StoreTier implements Tiers {
     } catch (error) {
       return Promise.reject(error);
     }
+    const counted = this.#counted;
     if (held !== BYTES_ENTRY) {
-      if (held === undefined) return RESOLVED_UNDEFINED;
-      return held instanceof Promise ? held.then(freshOrMiss) : Promise.resolve(freshValue(held));
+      if (held === undefined) {
+        counted(undefined);
+        return RESOLVED_UNDEFINED;
+      }
+      return held instanceof Promise
+        ? held.then(freshOrMiss).then(counted)
+        : Promise.resolve(counted(freshValue(held)));
     }
     return this.store.get(key, storeOptions(signal)).then((bytes) => {
-      if (bytes === undefined) return undefined;
+      if (bytes === undefined) return counted(undefined);
       const entry = this.#decoded(key, bytes, false);
-      return entry instanceof Promise ? entry.then(freshOrMiss) : freshOrMiss(entry);
+      return entry instanceof Promise ? entry.then(freshOrMiss).then(counted) : counted(freshOrMiss(entry));
     });
   }
 
@@ -212,9 +237,11 @@ export class StoreTier implements Tiers {
   async readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     const bytes = await this.store.get(key, storeOptions(signal));
     const entry = await this.#decoded(key, bytes, true);
-    return entry !== undefined && isFreshAt(entry.softExpiresAt, Date.now())
-      ? (entry.value as Uint8Array)
-      : undefined;
+    const value =
+      entry !== undefined && isFreshAt(entry.softExpiresAt, Date.now())
+        ? (entry.value as Uint8Array)
+        : undefined;
+    return this.#counted(value) as Uint8Array | undefined;
   }
 
   /** Writes raw bytes at `key` (shaping applies, no codec). */

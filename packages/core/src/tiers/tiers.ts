@@ -24,9 +24,11 @@ export interface Tiers {
   readonly store: Store;
   /** The tag and namespace versions entries are checked against. */
   readonly versions: TagVersions;
+  /** The tier a synchronous `peek` hit comes from: `'l1'` for the hybrid tier, `'l2'` (the store) otherwise. */
+  readonly peekTier: 'l1' | 'l2';
   /** The entry at `key` (fresh or not), or `undefined`. */
   read(key: string, signal: AbortSignal | undefined): Promise<DecodedEntry | undefined>;
-  /** The value at `key` when fresh, else `undefined`. */
+  /** The value at `key` when fresh, else `undefined` (`get`'s and `pull`'s read: counted as a hit or a miss). */
   readFresh(key: string, signal: AbortSignal | undefined): Promise<unknown>;
   /** Entries for `keys`, in order. */
   readMany(keys: readonly string[], signal: AbortSignal | undefined): Promise<(DecodedEntry | undefined)[]>;
@@ -56,7 +58,7 @@ export interface Tiers {
   ): Promise<boolean>;
   /** Atomic counter update in the store. */
   increment(key: string, delta: number, ttl: number, signal: AbortSignal | undefined): Promise<number>;
-  /** Raw bytes at `key` when fresh (shaping undone, no codec). */
+  /** Raw bytes at `key` when fresh (shaping undone, no codec; counted as a hit or a miss). */
   readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined>;
   /** Writes raw bytes (shaping applies, no codec). */
   writeRaw(
@@ -132,8 +134,8 @@ export function storeOptions(signal: AbortSignal | undefined): StoreOperationOpt
   return signal === undefined ? undefined : { signal };
 }
 
-/** The entry a by-reference value stands for. */
-export function entryOfReference(value: unknown): DecodedEntry {
+/** The entry a by-reference value stands for (`tier`: `'l1'` when an L1 holds it). */
+export function entryOfReference(value: unknown, tier?: 'l1'): DecodedEntry {
   return isStampedValue(value)
     ? {
         value: value.value,
@@ -142,8 +144,9 @@ export function entryOfReference(value: unknown): DecodedEntry {
         graceUntil: value.graceUntil,
         writtenAt: value.writtenAt,
         versions: value.versions,
+        tier,
       }
-    : { value, softExpiresAt: undefined };
+    : { value, softExpiresAt: undefined, tier };
 }
 
 /** The entry's value when fresh now, else `undefined`. */

@@ -4,6 +4,7 @@ import { faultChecks } from './faults.js';
 import { keySpaceChecks } from './key-space.js';
 import { lockChecks } from './locks.js';
 import { nullChecks } from './null.js';
+import { observabilityChecks } from './observability.js';
 import { rateLimitChecks } from './rate-limit.js';
 import { distributedChecks, readThroughChecks } from './read-through.js';
 import { refreshAheadChecks } from './refresh-ahead.js';
@@ -27,6 +28,7 @@ export const cacheChecks: readonly CacheCheck[] = [
   ...shapingChecks,
   ...keySpaceChecks,
   ...tagChecks,
+  ...observabilityChecks,
   ...faultChecks,
 ];
 
