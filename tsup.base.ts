@@ -15,5 +15,8 @@ export function packageBuild(entry: Record<string, string> = { index: 'src/index
     platform: 'node',
     splitting: false,
     treeshake: true,
+    // Keep `node:` specifiers in the output: they cannot be shadowed by a package
+    // named like a built-in, and bundlers and runtimes read them as built-ins.
+    removeNodeProtocol: false,
   };
 }

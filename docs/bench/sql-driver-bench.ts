@@ -20,7 +20,7 @@
  */
 
 import type { Cache } from '@cache/core';
-import { KeyIdentity, keyHash, type SqlParam, type SqlStore } from '@cache/sql';
+import { KeyIdentity, keyHash, type SqlParam, type SqlStore } from '@cache/sql/internal';
 import { environmentLine, formatNumber, type MeasureResult, measure, printTable } from './harness.js';
 import { comparisonRows } from './comparison-table.js';
 import { createCpuThroughput, interleave, pairedRatio } from './paired.js';

@@ -1,12 +1,11 @@
-import { fromUtf8, utf8 } from './bytes.js';
 import type { Duration, Ttl } from './duration.js';
 import { toPositiveMilliseconds } from './duration.js';
-import { type EntryLifetime, isFreshAt, plainLifetime, withVersions } from './entry/lifetime.js';
-import { CorruptPayloadError, InvalidArgumentError, InvalidValueError } from './errors.js';
-import { assertSafeInteger, assertStorable, isFastKey, noDeadline } from './facade/arguments.js';
-import { CallRunner, NO_KEY } from './facade/calls.js';
+import { InvalidArgumentError } from './errors.js';
+import { assertStorable, isFastKey, noDeadline } from './facade/arguments.js';
+import { CallRunner } from './facade/calls.js';
 import { SLOW } from './facade/fast-path.js';
 import { ReadThroughCalls } from './facade/read-through-calls.js';
+import { ValueCalls } from './facade/value-calls.js';
 import { type CacheConfig, resolveCacheConfig, ttlOf } from './facade/config.js';
 import { runWithLock, tryLockOnce, waitForLock } from './facade/locks.js';
 import type {
@@ -29,9 +28,8 @@ import type { CacheEventListener, CacheEventName } from './observability/events.
 import type { CacheStats } from './observability/stats.js';
 import { Telemetry } from './observability/telemetry.js';
 import { Scope } from './tags/scope.js';
-import { stamped } from './tags/stamping.js';
-import { DELETE_STEP, EXPIRE_STEP, type VersionStamp } from './tags/tag-versions.js';
-import { freshValue, storeOptions, type Tiers } from './tiers/tiers.js';
+import { DELETE_STEP, EXPIRE_STEP } from './tags/tag-versions.js';
+import type { Tiers } from './tiers/tiers.js';
 import { buildTiers } from './facade/wiring.js';
 
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
@@ -75,6 +73,8 @@ export class Cache {
   readonly #scope: Scope;
   /** Counters, event listeners and trace names, shared with the views. */
   readonly #telemetry: Telemetry;
+  /** The slow paths of the value methods, in this view's key space. */
+  readonly #values: ValueCalls;
 
   /** @throws {@link ConfigError} for invalid options (bad encryption key, bad sizes, missing store, …). */
   constructor(options: CacheOptions) {
@@ -93,6 +93,9 @@ export class Cache {
       this.#fast = undefined;
       this.#peek = parent.#peek;
       this.#scope = view.scope;
+      this.#values = new ValueCalls(this.#calls, this.#tiers, view.scope, this.#telemetry, (ttl) =>
+        this.#ttl(ttl),
+      );
       return;
     }
     const config = resolveCacheConfig(options);
@@ -122,6 +125,7 @@ export class Cache {
       ttlOfCall,
       telemetry,
     );
+    this.#values = new ValueCalls(this.#calls, this.#tiers, Scope.root, telemetry, ttlOfCall);
     const plain = config.observer === undefined && config.timeoutMs === undefined;
     this.#fast = plain ? config.ref : undefined;
     this.#peek = plain && (config.ref !== undefined || config.hybrid !== undefined);
@@ -147,20 +151,7 @@ export class Cache {
         return Promise.resolve(hit as T);
       }
     }
-    let tier: 'l1' | 'l2' | undefined;
-    return this.#calls.call(
-      'get',
-      key,
-      options,
-      (signal) =>
-        this.#readFresh('get', key, signal, (t) => {
-          tier = t;
-        }) as Promise<T | undefined>,
-      (value, context) => {
-        context.hit = value !== undefined;
-        context.tier = tier;
-      },
-    );
+    return this.#values.get(key, options) as Promise<T | undefined>;
   }
 
   /**
@@ -184,36 +175,12 @@ export class Cache {
         return Promise.reject(error);
       }
     }
-    return this.#calls.call('set', key, options, (signal) => {
-      assertStorable(value);
-      this.#telemetry.wrote(key);
-      const storeKey = this.#scope.key(key);
-      return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
-        this.#tiers.write(storeKey, value, lifetime, signal),
-      );
-    });
+    return this.#values.set(key, value, ttl, options);
   }
 
   /** Values for `keys`, in the same order, `undefined` for each miss. One store round trip. */
   getMany<T>(keys: readonly string[], options?: OperationOptions): Promise<(T | undefined)[]> {
-    return this.#calls.batch(
-      'getMany',
-      keys,
-      options,
-      async (signal) => {
-        const entries = await this.#tiers.readMany(this.#storeKeys(keys), signal);
-        const now = Date.now();
-        return entries.map((e, i) => {
-          const fresh = e !== undefined && isFreshAt(e.softExpiresAt, now);
-          if (fresh) this.#telemetry.hit(keys[i] as string, e.tier ?? 'l2');
-          else this.#telemetry.miss(keys[i] as string);
-          return fresh ? (e.value as T) : undefined;
-        });
-      },
-      (result, context) => {
-        context.hits = result.map((v) => v !== undefined);
-      },
-    );
+    return this.#values.getMany(keys, options) as Promise<(T | undefined)[]>;
   }
 
   /**
@@ -221,36 +188,7 @@ export class Cache {
    * entry is validated and encoded before the store is called.
    */
   setMany<T>(entries: readonly CacheEntry<T>[], options?: OperationOptions): Promise<void> {
-    const keys = Array.isArray(entries)
-      ? entries.map((entry) => entry?.key)
-      : (entries as unknown as string[]);
-    return this.#calls.batch('setMany', keys, options, async (signal) => {
-      const scope = this.#scope;
-      for (const entry of entries) assertStorable(entry.value);
-      for (const entry of entries) this.#telemetry.wrote(entry.key);
-      const writes = entries.map((entry) => {
-        return {
-          key: scope.key(entry.key),
-          value: entry.value as unknown,
-          lifetime: plainLifetime(this.#ttl(entry.ttl)),
-          names: scope.names(entry.tags),
-        };
-      });
-      const names = [...new Set(writes.flatMap((w) => w.names ?? []))];
-      if (names.length === 0) return this.#tiers.writeMany(writes, signal);
-      const byName = new Map<string, VersionStamp>();
-      for (const stamp of await this.#tiers.versions.stampsFor(names, storeOptions(signal)))
-        byName.set(stamp.name, stamp);
-      const stamped = writes.map((w) => ({
-        key: w.key,
-        value: w.value,
-        lifetime: withVersions(
-          w.lifetime,
-          w.names?.map((name) => byName.get(name) as VersionStamp),
-        ),
-      }));
-      return this.#tiers.writeMany(stamped, signal);
-    });
+    return this.#values.setMany(entries, options);
   }
 
   /**
@@ -258,55 +196,22 @@ export class Cache {
    * invalidated by its tags or namespace). Resolves whether it wrote.
    */
   add<T>(key: string, value: T, ttl?: Ttl, options?: SetOptions): Promise<boolean> {
-    return this.#calls.call('add', key, options, (signal) => {
-      assertStorable(value);
-      const storeKey = this.#scope.key(key);
-      return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, async (lifetime) => {
-        const added = await this.#tiers.add(storeKey, value, lifetime, signal);
-        if (added) this.#telemetry.wrote(key);
-        return added;
-      });
-    });
+    return this.#values.add(key, value, ttl, options);
   }
 
   /** Reads and deletes `key`. Not atomic across processes: two concurrent pulls may both read the value. */
   pull<T>(key: string, options?: OperationOptions): Promise<T | undefined> {
-    let context: 'l1' | 'l2' | undefined;
-    return this.#calls.call(
-      'pull',
-      key,
-      options,
-      async (signal) => {
-        let tier: 'l1' | 'l2' | undefined;
-        const value = await this.#readFresh('pull', key, signal, (t) => {
-          tier = t;
-        });
-        context = tier;
-        this.#telemetry.deleted(key);
-        await this.#tiers.delete(this.#scope.key(key), signal);
-        return value as T | undefined;
-      },
-      (value, c) => {
-        c.hit = value !== undefined;
-        c.tier = context;
-      },
-    );
+    return this.#values.pull(key, options) as Promise<T | undefined>;
   }
 
   /** Deletes `key` (idempotent). */
   delete(key: string, options?: OperationOptions): Promise<void> {
-    return this.#calls.call('delete', key, options, (signal) => {
-      this.#telemetry.deleted(key);
-      return this.#tiers.delete(this.#scope.key(key), signal);
-    });
+    return this.#values.delete(key, options);
   }
 
   /** Deletes several keys (idempotent). */
   deleteMany(keys: readonly string[], options?: OperationOptions): Promise<void> {
-    return this.#calls.batch('deleteMany', keys, options, (signal) => {
-      for (const key of keys) this.#telemetry.deleted(key);
-      return this.#tiers.deleteMany(this.#storeKeys(keys), signal);
-    });
+    return this.#values.deleteMany(keys, options);
   }
 
   /**
@@ -317,12 +222,7 @@ export class Cache {
    * their TTL); counters, locks and rate-limit windows in it are kept.
    */
   flush(options?: OperationOptions): Promise<void> {
-    return this.#calls.call('flush', NO_KEY, options, (signal) => {
-      const own = this.#scope.namespaces.at(-1);
-      return own === undefined
-        ? this.#tiers.flush(signal)
-        : this.#tiers.bumpVersions([own], DELETE_STEP, signal);
-    });
+    return this.#values.flush(options);
   }
 
   // ---------------------------------------------------------------- tags and namespaces
@@ -336,7 +236,7 @@ export class Cache {
    * or `tagCheckInterval` (without). No clocks are compared.
    */
   deleteByTag(tags: string | readonly string[], options?: OperationOptions): Promise<void> {
-    return this.#bumpTags('deleteByTag', tags, DELETE_STEP, options);
+    return this.#values.bumpTags('deleteByTag', tags, DELETE_STEP, options);
   }
 
   /**
@@ -345,7 +245,7 @@ export class Cache {
    * serve them as the fail-safe fallback while the factory fails.
    */
   expireByTag(tags: string | readonly string[], options?: OperationOptions): Promise<void> {
-    return this.#bumpTags('expireByTag', tags, EXPIRE_STEP, options);
+    return this.#values.bumpTags('expireByTag', tags, EXPIRE_STEP, options);
   }
 
   /**
@@ -378,74 +278,34 @@ export class Cache {
    * no tags, and a namespace's `flush()` keeps them.
    */
   increment(key: string, delta = 1, ttl?: Ttl, options?: OperationOptions): Promise<number> {
-    return this.#calls.call('increment', key, options, (signal) => {
-      assertSafeInteger(delta);
-      this.#telemetry.wrote(key);
-      return this.#tiers.increment(this.#scope.key(key), delta, this.#ttl(ttl), signal);
-    });
+    return this.#values.increment('increment', key, delta, ttl, options);
   }
 
   /** {@link Cache.increment} by `-delta`. */
   decrement(key: string, delta = 1, ttl?: Ttl, options?: OperationOptions): Promise<number> {
-    return this.#calls.call('decrement', key, options, (signal) => {
-      assertSafeInteger(delta);
-      this.#telemetry.wrote(key);
-      return this.#tiers.increment(this.#scope.key(key), -delta, this.#ttl(ttl), signal);
-    });
+    return this.#values.increment('decrement', key, delta, ttl, options);
   }
 
   // ---------------------------------------------------------------- raw bytes and strings
 
   /** The bytes stored at `key` (no codec; compression/encryption are undone). */
   getBytes(key: string, options?: OperationOptions): Promise<Uint8Array | undefined> {
-    return this.#calls.call(
-      'getBytes',
-      key,
-      options,
-      (signal) => this.#readRaw(key, signal),
-      (value, context) => {
-        context.hit = value !== undefined;
-        context.tier = value === undefined ? undefined : 'l2';
-      },
-    );
+    return this.#values.getBytes(key, options);
   }
 
   /** Stores bytes at `key` (no codec; compression/encryption apply), with `options.tags`. */
   setBytes(key: string, value: Uint8Array, ttl?: Ttl, options?: SetOptions): Promise<void> {
-    return this.#calls.call('setBytes', key, options, (signal) => {
-      if (!(value instanceof Uint8Array)) throw new InvalidValueError('value must be a Uint8Array');
-      return this.#writeRaw(key, value, ttl, options, signal);
-    });
+    return this.#values.setRaw('setBytes', key, value, ttl, options);
   }
 
   /** The string stored at `key` as UTF-8 by {@link Cache.setString}. */
   getString(key: string, options?: OperationOptions): Promise<string | undefined> {
-    return this.#calls.call(
-      'getString',
-      key,
-      options,
-      async (signal) => {
-        const bytes = await this.#readRaw(key, signal);
-        if (bytes === undefined) return undefined;
-        try {
-          return fromUtf8(bytes);
-        } catch (error) {
-          throw new CorruptPayloadError('stored bytes are not valid UTF-8', { cause: error });
-        }
-      },
-      (value, context) => {
-        context.hit = value !== undefined;
-        context.tier = value === undefined ? undefined : 'l2';
-      },
-    );
+    return this.#values.getString(key, options);
   }
 
   /** Stores a string as raw UTF-8 (no codec; compression/encryption apply), with `options.tags`. */
   setString(key: string, value: string, ttl?: Ttl, options?: SetOptions): Promise<void> {
-    return this.#calls.call('setString', key, options, (signal) => {
-      if (typeof value !== 'string') throw new InvalidValueError('value must be a string');
-      return this.#writeRaw(key, utf8(value), ttl, options, signal);
-    });
+    return this.#values.setRaw('setString', key, value, ttl, options);
   }
 
   // ---------------------------------------------------------------- read-through
@@ -685,86 +545,5 @@ export class Cache {
 
   #ttl(ttl: Ttl | undefined): number {
     return ttlOf(ttl, this.#config.defaultTtl);
-  }
-
-  /** The store keys of this view's `keys`. */
-  #storeKeys(keys: readonly string[]): readonly string[] {
-    const scope = this.#scope;
-    return scope.isRoot ? keys : keys.map((key) => scope.key(key));
-  }
-
-  /**
-   * Runs `write` with `lifetime` recording the versions the entry is written under
-   * (this view's namespaces and `tags`): at once when they are known, after one
-   * read of them otherwise; as it is for a root entry without tags.
-   */
-  #stamped<R>(
-    tags: unknown,
-    lifetime: EntryLifetime,
-    signal: AbortSignal | undefined,
-    write: (lifetime: EntryLifetime) => Promise<R>,
-  ): Promise<R> {
-    return stamped(this.#tiers.versions, this.#scope.names(tags), lifetime, signal, write);
-  }
-
-  #writeRaw(
-    key: string,
-    bytes: Uint8Array,
-    ttl: Ttl | undefined,
-    options: SetOptions | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const storeKey = this.#scope.key(key);
-    this.#telemetry.wrote(key);
-    return this.#stamped(options?.tags, plainLifetime(this.#ttl(ttl)), signal, (lifetime) =>
-      this.#tiers.writeRaw(storeKey, bytes, lifetime, signal),
-    );
-  }
-
-  /**
-   * `get`'s and `pull`'s read of the fresh value at `key`. The tier counts it; only
-   * when someone listens or traces is the entry read instead, to tell them which
-   * tier answered (`onTier`).
-   */
-  #readFresh(
-    op: 'get' | 'pull',
-    key: string,
-    signal: AbortSignal | undefined,
-    onTier: (tier: 'l1' | 'l2' | undefined) => void,
-  ): Promise<unknown> {
-    const storeKey = this.#scope.key(key);
-    const telemetry = this.#telemetry;
-    if (!telemetry.readsListened && !this.#calls.watched(op)) return this.#tiers.readFresh(storeKey, signal);
-    return this.#tiers.read(storeKey, signal).then((entry) => {
-      const value = entry === undefined ? undefined : freshValue(entry);
-      const tier = entry?.tier ?? 'l2';
-      if (value === undefined) telemetry.miss(key);
-      else telemetry.hit(key, tier);
-      onTier(value === undefined ? undefined : tier);
-      return value;
-    });
-  }
-
-  /** Raw bytes at `key` (counted by the tier; listeners told). */
-  #readRaw(key: string, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    const read = this.#tiers.readRaw(this.#scope.key(key), signal);
-    const telemetry = this.#telemetry;
-    if (!telemetry.readsListened) return read;
-    return read.then((value) => {
-      telemetry.reported(key, value !== undefined, 'l2');
-      return value;
-    });
-  }
-
-  #bumpTags(
-    op: 'deleteByTag' | 'expireByTag',
-    tags: string | readonly string[],
-    step: number,
-    options: OperationOptions | undefined,
-  ): Promise<void> {
-    return this.#calls.call(op, NO_KEY, options, (signal) => {
-      const names = this.#scope.tagNames(tags);
-      return names.length === 0 ? RESOLVED_VOID : this.#tiers.bumpVersions(names, step, signal);
-    });
   }
 }

@@ -52,6 +52,7 @@ export type { CacheEventListener, CacheEventMap, CacheEventName } from './observ
 export { CHANNELS } from './observability/channels.js';
 export type {
   BusGapMessage,
+  BusMessageReceived,
   BusPublishContext,
   CacheCallContext,
   FactoryTraceContext,

@@ -23,6 +23,25 @@ describe('bus message format', () => {
     expect(decodeBusMessage(encodeBusMessage(clear))).toEqual(clear);
   });
 
+  it('carries the send time in version 2, and still reads version 1 (no send time)', () => {
+    const timed: BusMessage = {
+      sender: 'n',
+      sequence: 7,
+      kind: 'evict',
+      keys: ['k'],
+      sentAt: 1_764_000_000_123.5,
+    };
+    const bytes = encodeBusMessage(timed);
+    expect(bytes[0]).toBe(2);
+    expect(decodeBusMessage(bytes)).toEqual(timed);
+    const untimed = encodeBusMessage({ sender: 'n', sequence: 7, kind: 'evict', keys: ['k'] });
+    expect(untimed[0]).toBe(1);
+    expect(decodeBusMessage(untimed)).not.toHaveProperty('sentAt');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      expect(() => decodeBusMessage(bytes.subarray(0, cut)), `cut at ${cut}`).toThrow(CorruptPayloadError);
+    }
+  });
+
   it('refuses truncated, foreign and trailing bytes with CorruptPayloadError', () => {
     const bytes = encodeBusMessage({ sender: 's', sequence: 1, kind: 'evict', keys: ['k'] });
     for (const bad of [

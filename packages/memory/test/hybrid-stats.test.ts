@@ -49,3 +49,29 @@ describe('stats() through the hybrid tier', () => {
     await vi.waitFor(() => expect(gaps).toEqual(['clear']));
   });
 });
+
+describe('cache:bus:message', () => {
+  it('reports every message received from another node, with its propagation lag', async () => {
+    const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+    const seen: { cache: string; kind: string; keyCount: number; lagMs: number | undefined }[] = [];
+    const onMessage = (message: unknown) => seen.push(message as (typeof seen)[number]);
+    subscribe('cache:bus:message', onMessage);
+    const l2 = new MemoryStore({ values: 'copy' });
+    const bus = new MemoryBus();
+    const a = new Cache({ store: l2, l1: new MemoryStore(), bus, name: 'a' });
+    const b = new Cache({ store: l2, l1: new MemoryStore(), bus, name: 'b' });
+    try {
+      await vi.waitFor(async () => expect((await b.health()).bus).toBe('connected'));
+      await vi.waitFor(async () => expect((await a.health()).bus).toBe('connected'));
+      await a.set('k', 1, '1m');
+      await vi.waitFor(() => expect(seen.filter((m) => m.cache === 'b')).toHaveLength(1));
+      const [received] = seen.filter((m) => m.cache === 'b');
+      expect(received).toMatchObject({ kind: 'evict', keyCount: 1 });
+      expect(received?.lagMs).toBeGreaterThanOrEqual(0);
+      expect(received?.lagMs).toBeLessThan(5_000);
+    } finally {
+      unsubscribe('cache:bus:message', onMessage);
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});

@@ -15,5 +15,5 @@ export {
   type StatementTimeouts,
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_MAINTENANCE_TIMEOUT_MS,
-} from '@cache/sql';
+} from '@cache/sql/internal';
 export { mysqlDialect, createMysqlDialect, type PruneOptions } from '@cache/sql';

@@ -5,9 +5,9 @@ import type {
   SqlParam,
   SqlQueryable,
   SqlRow,
-} from '@cache/sql';
+} from '@cache/sql/internal';
 import { DeadlineQueue } from '@cache/core';
-import { StatementTimeoutError, type StatementRegistry, type StatementTimeouts } from '@cache/sql';
+import { StatementTimeoutError, type StatementRegistry, type StatementTimeouts } from '@cache/sql/internal';
 import type { Pool as PromisePool } from 'mysql2/promise';
 
 type Callback = (error: Error | null, result?: unknown) => void;

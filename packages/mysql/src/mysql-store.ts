@@ -1,9 +1,9 @@
 import { ConfigError } from '@cache/core';
-import { createMysqlDialect, resolveSqlTableOptions, SqlStore } from '@cache/sql';
+import { createMysqlDialect, resolveSqlTableOptions, SqlStore } from '@cache/sql/internal';
 import mysql, { type Pool as PromisePool } from 'mysql2/promise';
 import { MysqlExecutor } from './mysql-executor.js';
 import { type MysqlStoreOptions, resolveConnection } from './options.js';
-import { StatementRegistry } from '@cache/sql';
+import { StatementRegistry } from '@cache/sql/internal';
 
 /**
  * A MySQL / MariaDB cache store on [mysql2](https://sidorares.github.io/node-mysql2/):

@@ -4,7 +4,7 @@ import {
   resolveStatementTimeouts,
   type SqlTableOptions,
   type StatementTimeouts,
-} from '@cache/sql';
+} from '@cache/sql/internal';
 import type { Pool as CorePool } from 'mysql2';
 import type { Pool as PromisePool, PoolOptions } from 'mysql2/promise';
 

@@ -1,5 +1,6 @@
 import type {
   BusGapMessage,
+  BusMessageReceived,
   BusPublishContext,
   CacheCallContext,
   FactoryTraceContext,
@@ -123,6 +124,15 @@ export function busHandlers(recorder: Recorder): ChannelHandlers<BusPublishConte
 /** Counts a `cache:bus:gap` message. */
 export function countGap(recorder: Recorder, gap: BusGapMessage): void {
   recorder.metrics.busGaps.add(1, { [ATTR.cacheName]: gap.cache, [ATTR.busGapReason]: gap.reason });
+}
+
+/** Records a received bus message's propagation lag (when the sender stamped it). */
+export function recordLag(recorder: Recorder, message: BusMessageReceived): void {
+  if (message.lagMs === undefined) return;
+  recorder.metrics.busLag.record(Math.max(0, message.lagMs) / 1000, {
+    [ATTR.cacheName]: message.cache,
+    [ATTR.busKind]: message.kind,
+  });
 }
 
 function withError(attributes: Attributes, errorType: string | undefined): Attributes {

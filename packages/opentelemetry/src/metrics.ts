@@ -24,6 +24,8 @@ export class CacheMetrics {
   readonly busPublished: Counter;
   /** `cache.bus.gaps`: every gap a node's bus subscription sees. */
   readonly busGaps: Counter;
+  /** `cache.bus.lag`: send-to-receive time of every message received from another node. */
+  readonly busLag: Histogram;
 
   constructor(meter: Meter) {
     const seconds = (description: string) => ({
@@ -56,5 +58,11 @@ export class CacheMetrics {
         'Gaps seen on the bus (lost messages or connection, another node flushed): L1 was dropped.',
       unit: '{gap}',
     });
+    this.busLag = meter.createHistogram(
+      'cache.bus.lag',
+      seconds(
+        "Propagation lag of coherence messages: receive time minus the sender's send time (two clocks: exact on one host).",
+      ),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { type BusGapMessage, CHANNELS } from '@cache/core';
+import { type BusGapMessage, type BusMessageReceived, CHANNELS } from '@cache/core';
 import { diag } from '@opentelemetry/api';
 import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
 import type { CallFamily } from './cache-calls.js';
@@ -8,6 +8,7 @@ import {
   callHandlers,
   countGap,
   factoryHandlers,
+  recordLag,
   storeHandlers,
 } from './handlers.js';
 import type { Recorder, Scope } from './recorder.js';
@@ -84,6 +85,15 @@ export function subscribeAll(recorder: Recorder): () => void {
   subscribe(CHANNELS.busGap, onGap);
   undo.push(() => {
     unsubscribe(CHANNELS.busGap, onGap);
+  });
+  const onMessage = guarded(
+    `${CHANNELS.busMessage} lag`,
+    (message: unknown) => recordLag(recorder, message as BusMessageReceived),
+    () => undefined,
+  );
+  subscribe(CHANNELS.busMessage, onMessage);
+  undo.push(() => {
+    unsubscribe(CHANNELS.busMessage, onMessage);
   });
   return () => {
     for (const fn of undo) fn();

@@ -78,7 +78,7 @@ describeRedis('metrics of a Cache over RedisStore', () => {
     expect(await h.count('cache.requests', { 'cache.name': 'down' })).toBe(0);
   });
 
-  it('bus publishes become producer spans and cache.bus.published; a remote flush counts a gap', async () => {
+  it('bus publishes become producer spans and cache.bus.published; receivers record cache.bus.lag; a remote flush counts a gap', async () => {
     const h = harness();
     const prefix = uniquePrefix();
     const bus = new MemoryBus();
@@ -99,6 +99,10 @@ describeRedis('metrics of a Cache over RedisStore', () => {
     });
     expect(publish?.parentSpanContext?.spanId).toBe(h.spans('cache.delete')[0]?.spanContext().spanId);
     expect(await h.count('cache.bus.published', { 'cache.name': 'a', 'messaging.system': 'memory' })).toBe(1);
+    // The receiving node records the message's propagation lag.
+    await vi.waitFor(async () =>
+      expect(await h.recorded('cache.bus.lag', { 'cache.name': 'b', 'cache.bus.kind': 'evict' })).toBe(1),
+    );
 
     await a.flush();
     await vi.waitFor(async () =>

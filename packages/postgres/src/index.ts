@@ -19,5 +19,5 @@ export {
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_MAINTENANCE_TIMEOUT_MS,
   StatementTimeoutError,
-} from '@cache/sql';
+} from '@cache/sql/internal';
 export { postgresDialect, createPostgresDialect, type PruneOptions } from '@cache/sql';

@@ -4,7 +4,7 @@ import {
   resolveStatementTimeouts,
   type SqlTableOptions,
   type StatementTimeouts,
-} from '@cache/sql';
+} from '@cache/sql/internal';
 import type { Pool, PoolConfig } from 'pg';
 
 /** Options of {@link PostgresStore}. */

@@ -9,8 +9,8 @@ import type {
   SqlRow,
   StatementRegistry,
   StatementTimeouts,
-} from '@cache/sql';
-import { StatementTimeoutError } from '@cache/sql';
+} from '@cache/sql/internal';
+import { StatementTimeoutError } from '@cache/sql/internal';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import type { PipelinedLanes } from './pipelined-lanes.js';
 

@@ -1,10 +1,15 @@
 import { ConfigError } from '@cache/core';
-import { createPostgresDialect, resolveMaxValueBytes, resolveSqlTableOptions, SqlStore } from '@cache/sql';
+import {
+  createPostgresDialect,
+  resolveMaxValueBytes,
+  resolveSqlTableOptions,
+  SqlStore,
+} from '@cache/sql/internal';
 import pg, { type ClientConfig, type Pool, type PoolConfig } from 'pg';
 import { type PostgresStoreOptions, resolveConnection } from './options.js';
 import { PgExecutor } from './pg-executor.js';
 import { PipelinedLanes } from './pipelined-lanes.js';
-import { StatementRegistry } from '@cache/sql';
+import { StatementRegistry } from '@cache/sql/internal';
 
 /**
  * A PostgreSQL cache store on [pg](https://node-postgres.com): a thin wrapper that

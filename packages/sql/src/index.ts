@@ -4,6 +4,11 @@
  * pruning); `@cache/sqlite`, `@cache/postgres` and `@cache/mysql` supply a
  * dialect and a way to run statements. No database driver dependency.
  *
+ * This entry point is what applications and dialect authors need: the store, the
+ * dialect and executor contracts, the built-in dialects, the options and the error
+ * a statement timeout raises. The repository's own dialect packages also use
+ * building blocks from `@cache/sql/internal`, which carries no compatibility promise.
+ *
  * @packageDocumentation
  */
 export { SqlStore, resolveMaxValueBytes, type SqlStoreOptions, type PruneOptions } from './sql-store.js';
@@ -26,34 +31,11 @@ export type {
 export { sqliteDialect } from './dialects/sqlite.js';
 export { postgresDialect, createPostgresDialect, type PostgresDialectOptions } from './dialects/postgres.js';
 export { mysqlDialect, createMysqlDialect, type MysqlDialectOptions } from './dialects/mysql.js';
-export { SqlStatements, keyIdentityColumns, lookupBatchSize } from './statements.js';
-export { parseTableName, DEFAULT_TABLE, MAX_IDENTIFIER_LENGTH, type TableName } from './table-name.js';
+export { parseTableName, DEFAULT_TABLE, type TableName } from './table-name.js';
+export { resolveSqlTableOptions, type SqlTableOptions, type ResolvedSqlTableOptions } from './config.js';
 export {
-  resolveSqlTableOptions,
-  validatePruneLimit,
-  timerDuration,
-  DEFAULT_PREFIX,
-  DEFAULT_PRUNE_LIMIT,
-  MAX_PREFIX_BYTES,
-  MAX_TIMER_MS,
-  RENAMED_TABLE_OPTIONS,
-  type SqlTableOptions,
-  type ResolvedSqlTableOptions,
-} from './config.js';
-export { expiresAtFor, isLive } from './expiry.js';
-export { KeyIdentity, keyHash, KEY_FORMS_PER_GENERATION, MAX_MEMOISED_KEY_LENGTH } from './key-identity.js';
-export { toBytes, toValueBytes, toInteger } from './row-values.js';
-export { distinctKeys, lastWriteWins, chunks, valuesInKeyOrder } from './batch.js';
-export { PruneTimer } from './prune-timer.js';
-export { GetBatcher } from './get-batcher.js';
-export { SetBatcher, compareIdentity, upsertRows, type WriteRows } from './set-batcher.js';
-export { StatementRegistry } from './statement-registry.js';
-export {
-  type StatementTimeouts,
   type StatementTimeoutOptions,
   DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_MAINTENANCE_TIMEOUT_MS,
-  RENAMED_TIMEOUT_OPTIONS,
-  resolveStatementTimeouts,
   StatementTimeoutError,
 } from './statement-timeouts.js';

@@ -8,7 +8,7 @@ import {
   type SqlExecutor,
   type SqlParam,
   SqlStore,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 interface Call {
   readonly sql: string;

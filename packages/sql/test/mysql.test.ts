@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { runCacheContract, runStoreContract } from '@cache/contract';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMysqlDialect, mysqlDialect, SqlStore } from '../src/index.js';
+import { createMysqlDialect, mysqlDialect, SqlStore } from '../src/internal.js';
 import { describeSqlBackend, uniqueTable } from './support/backend-suite.js';
 import { MYSQL_CONFIG, mysqlExecutor } from './support/mysql-executor.js';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { runCacheContract, runStoreContract } from '@cache/contract';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPostgresDialect, postgresDialect, SqlStore } from '../src/index.js';
+import { createPostgresDialect, postgresDialect, SqlStore } from '../src/internal.js';
 import { describeSqlBackend, uniqueTable } from './support/backend-suite.js';
 import { PG_CONFIG, pgExecutor } from './support/pg-executor.js';
 

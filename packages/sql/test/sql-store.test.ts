@@ -6,7 +6,7 @@ import {
   SqlStore,
   type SqlStoreOptions,
   sqliteDialect,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 interface Call {
   readonly sql: string;

@@ -9,7 +9,7 @@ import {
   resolveStatementTimeouts,
   SqlStatements,
   StatementRegistry,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const statements = new SqlStatements(postgresDialect, parseTableName('cache_entries'));
 const registry = new StatementRegistry();

@@ -7,7 +7,7 @@ import {
   type SqlDialect,
   SqlStatements,
   sqliteDialect,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 /** Every statement text of a SqlStatements, by name. */
 function allTexts(s: SqlStatements): Record<string, string> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TABLE, MAX_IDENTIFIER_LENGTH, parseTableName } from '../src/index.js';
+import { DEFAULT_TABLE, MAX_IDENTIFIER_LENGTH, parseTableName } from '../src/internal.js';
 
 describe('parseTableName', () => {
   it('accepts identifiers with an optional schema and derives the index name', () => {

@@ -1,5 +1,5 @@
 import { assertNoRenamedOptions, ConfigError, type Duration } from '@cache/core';
-import { RENAMED_TABLE_OPTIONS, type SqlTableOptions, timerDuration } from '@cache/sql';
+import { RENAMED_TABLE_OPTIONS, type SqlTableOptions, timerDuration } from '@cache/sql/internal';
 import type Database from 'better-sqlite3';
 
 /**

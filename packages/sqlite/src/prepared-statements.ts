@@ -1,4 +1,4 @@
-import type { SqlStatements } from '@cache/sql';
+import type { SqlStatements } from '@cache/sql/internal';
 import type Database from 'better-sqlite3';
 
 type Statement = Database.Statement<unknown[], unknown>;

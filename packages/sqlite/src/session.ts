@@ -1,5 +1,5 @@
 import { addCounter, decodeCounter, encodeCounter, type StoreEntry } from '@cache/core';
-import { isLive, type SqlStatements, sqliteDialect, toInteger, toValueBytes } from '@cache/sql';
+import { isLive, type SqlStatements, sqliteDialect, toInteger, toValueBytes } from '@cache/sql/internal';
 import type Database from 'better-sqlite3';
 import { PreparedStatements } from './prepared-statements.js';
 

@@ -26,7 +26,7 @@ import {
   toValueBytes,
   validatePruneLimit,
   valuesInKeyOrder,
-} from '@cache/sql';
+} from '@cache/sql/internal';
 import type Database from 'better-sqlite3';
 import { openDatabase } from './open-database.js';
 import { assertConnectionOptions, isPrivateDatabase, type SqliteStoreOptions } from './options.js';

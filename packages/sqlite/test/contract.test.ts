@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCacheContract, runStoreContract } from '@cache/contract';
-import { SqlStore, sqliteDialect } from '@cache/sql';
+import { SqlStore, sqliteDialect } from '@cache/sql/internal';
 import Database from 'better-sqlite3';
 import { afterAll } from 'vitest';
 import { SqliteStore } from '../src/index.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_EXPIRY, utf8 } from '@cache/core';
 import Database from 'better-sqlite3';
-import { SqlStore, sqliteDialect } from '@cache/sql';
+import { SqlStore, sqliteDialect } from '@cache/sql/internal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
 import { betterSqliteExecutor } from './support/better-sqlite-executor.js';

@@ -34,6 +34,11 @@ export interface BusMessage {
   readonly kind: BusMessageKind;
   /** The keys concerned (`evict`); empty for `clear`. */
   readonly keys: readonly string[];
+  /**
+   * When the sender queued it (ms since epoch, the sender's clock), for the
+   * propagation-lag metric only — never for correctness. Absent in version-1 messages.
+   */
+  readonly sentAt?: number | undefined;
 }
 
 /** Receives what arrives on a bus. */

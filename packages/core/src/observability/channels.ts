@@ -18,8 +18,10 @@ import type { CacheOperation } from '../observer.js';
  * | `cache:store` | every call the cache makes to its store (L2) | {@link StoreCallContext} |
  * | `cache:bus` | every bus publish | {@link BusPublishContext} |
  *
- * And one plain channel: `cache:bus:gap`, a {@link BusGapMessage} for every gap a
- * node sees (lost messages or connection, a remote flush: its L1 was dropped).
+ * And two plain channels: `cache:bus:gap`, a {@link BusGapMessage} for every gap a
+ * node sees (lost messages or connection, a remote flush: its L1 was dropped), and
+ * `cache:bus:message`, a {@link BusMessageReceived} for every message a node
+ * receives from another (with the propagation lag).
  */
 export const CHANNELS = {
   get: 'cache:get',
@@ -31,7 +33,24 @@ export const CHANNELS = {
   store: 'cache:store',
   bus: 'cache:bus',
   busGap: 'cache:bus:gap',
+  busMessage: 'cache:bus:message',
 } as const;
+
+/** What `cache:bus:message` publishes. */
+export interface BusMessageReceived {
+  /** The cache's name. */
+  readonly cache: string;
+  /** `evict` or `clear`. */
+  readonly kind: string;
+  /** How many keys it carries. */
+  readonly keyCount: number;
+  /**
+   * Receive time minus the sender's send time, ms (`undefined` for a sender that does
+   * not stamp messages). Two clocks: exact on one host, NTP-bounded across hosts; a
+   * metric, never used for correctness.
+   */
+  readonly lagMs: number | undefined;
+}
 
 /** The context of a factory run on `cache:factory`. */
 export interface FactoryTraceContext {
@@ -134,6 +153,8 @@ export const tracing = {
 
 /** The plain channel of bus gaps. */
 export const busGapChannel: Channel = channel(CHANNELS.busGap);
+/** The plain channel of received bus messages. */
+export const busMessageChannel: Channel = channel(CHANNELS.busMessage);
 
 const FAMILY: Partial<Record<CacheOperation, TracingChannel<CacheCallContext>>> = {
   get: tracing.get,

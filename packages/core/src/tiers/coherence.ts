@@ -13,7 +13,7 @@ export interface CoherenceEvents {
   /** A message went out. */
   published?(): void;
   /** A message from another node arrived. */
-  received?(): void;
+  received?(message: BusMessage): void;
 }
 
 /** Longest outbox before the oldest unsent message is dropped (receivers then see a hole). */
@@ -151,7 +151,7 @@ export class Coherence implements BusListener {
   /** @internal */
   message(message: BusMessage): void {
     if (message.sender === this.nodeId || this.#closed) return;
-    this.#events.received?.();
+    this.#events.received?.(message);
     const last = this.#lastSeen.get(message.sender);
     this.#lastSeen.set(message.sender, message.sequence);
     if (last !== undefined && message.sequence !== last + 1) {
@@ -212,7 +212,13 @@ export class Coherence implements BusListener {
 
   #enqueue(kind: BusMessage['kind'], keys: readonly string[]): void {
     this.#sequence++;
-    this.#outbox.push({ sender: this.nodeId, sequence: this.#sequence, kind, keys: [...new Set(keys)] });
+    this.#outbox.push({
+      sender: this.nodeId,
+      sequence: this.#sequence,
+      kind,
+      keys: [...new Set(keys)],
+      sentAt: Date.now(),
+    });
     if (this.#outbox.length > MAX_OUTBOX) this.#outbox.shift();
     if (!this.#sending) void this.#drain();
   }

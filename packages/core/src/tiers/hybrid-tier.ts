@@ -7,6 +7,7 @@ import { CircuitBreaker, type CircuitState, isOutage } from './circuit-breaker.j
 import { Coherence, type CoherenceEvents } from './coherence.js';
 import { StoreTier } from './store-tier.js';
 import type { CacheHealth } from '../facade/options.js';
+import { type BusMessageReceived, busMessageChannel } from '../observability/channels.js';
 import type { StatsCounters } from '../observability/stats.js';
 import { type TagVersions, versionKey, versionNameOf } from '../tags/tag-versions.js';
 import {
@@ -119,8 +120,18 @@ export class HybridTier implements Tiers {
         published: () => {
           options.stats.busPublished++;
         },
-        received: () => {
+        received: (message) => {
           options.stats.busReceived++;
+          if (busMessageChannel.hasSubscribers) {
+            const lagMs = message.sentAt === undefined ? undefined : Date.now() - message.sentAt;
+            const report: BusMessageReceived = {
+              cache: options.cacheName,
+              kind: message.kind,
+              keyCount: message.keys.length,
+              lagMs,
+            };
+            busMessageChannel.publish(report);
+          }
         },
       };
       const coherence = new Coherence(options.bus, events, options.cacheName);

@@ -1,4 +1,4 @@
-import type { SqlExecutor, SqlParam, SqlQueryable, SqlRow } from '@cache/sql';
+import type { SqlExecutor, SqlParam, SqlQueryable, SqlRow } from '@cache/sql/internal';
 import type mysql from 'mysql2/promise';
 
 /** Connection settings of the shared test MariaDB server. */

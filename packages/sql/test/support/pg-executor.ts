@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SqlExecutor, SqlParam, SqlQueryable, SqlRow } from '@cache/sql';
+import type { SqlExecutor, SqlParam, SqlQueryable, SqlRow } from '@cache/sql/internal';
 import type pg from 'pg';
 
 /** Connection settings of the shared test PostgreSQL server. */

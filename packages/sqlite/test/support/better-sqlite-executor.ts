@@ -1,4 +1,4 @@
-import type { SqlExecutor, SqlParam, SqlQueryable, SqlRow } from '@cache/sql';
+import type { SqlExecutor, SqlParam, SqlQueryable, SqlRow } from '@cache/sql/internal';
 import type Database from 'better-sqlite3';
 
 /**
