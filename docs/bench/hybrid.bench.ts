@@ -24,7 +24,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Cache } from '@cache/core';
-import { REDIS_SERVER } from '@cache/integration/servers';
 import { MemoryStore } from '@cache/memory';
 import { RedisBus, RedisStore } from '@cache/redis';
 import { Redis } from 'ioredis';
@@ -33,7 +32,7 @@ import { environmentLine, formatNumber, type MeasureResult, printTable, type Tab
 import type { ReceiverJob } from './hybrid-receiver.js';
 import { interleave, median, pairedRatio } from './paired.js';
 import { commandDelta, commandCounts as countCommands } from './command-stats.js';
-import { startPrivateServer } from './private-server.js';
+import { privateRedis } from './private-server.js';
 
 const PREFIX = `bench-hybrid-${process.pid}`;
 const NODES = 4;
@@ -53,11 +52,7 @@ const ms = (value: number): string => `${formatNumber(value, 1)} ms`;
 
 // --- server -------------------------------------------------------------------------------
 
-const server = await startPrivateServer(REDIS_SERVER);
-const url =
-  server === undefined
-    ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
-    : `redis://127.0.0.1:${server.port}`;
+const { url, server } = await privateRedis();
 const admin = new Redis(url);
 
 const commandCounts = (): Promise<Map<string, number>> => countCommands(admin);

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 
-import { freePort, type ServerCommand, ServerProcess } from '@cache/integration/servers';
+import { freePort, REDIS_SERVER, type ServerCommand, ServerProcess } from '@cache/integration/servers';
 
 /** A server process this bench started. */
 export interface PrivateServer {
@@ -40,4 +40,18 @@ export async function startPrivateServer(
       cleanUp();
     },
   };
+}
+
+/**
+ * A private redis-server when the binary is installed, else the shared one
+ * (`CACHE_REDIS_URL`, default `redis://127.0.0.1:6379`): its URL, and the server to
+ * stop at the end (`undefined` for the shared one).
+ */
+export async function privateRedis(): Promise<{ url: string; server: PrivateServer | undefined }> {
+  const server = await startPrivateServer(REDIS_SERVER);
+  const url =
+    server === undefined
+      ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
+      : `redis://127.0.0.1:${server.port}`;
+  return { url, server };
 }

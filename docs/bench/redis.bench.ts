@@ -29,14 +29,13 @@
  */
 
 import { Cache } from '@cache/core';
-import { REDIS_SERVER } from '@cache/integration/servers';
 import { RedisStore } from '@cache/redis';
 import { Redis } from 'ioredis';
 import { comparisonRows } from './comparison-table.js';
 import { TTL_MS, USER, USER_JSON } from './fixtures.js';
 import { environmentLine, type MeasureResult, printTable, type TableRow } from './harness.js';
 import { createCpuThroughput, interleave, pairedRatio } from './paired.js';
-import { startPrivateServer } from './private-server.js';
+import { privateRedis } from './private-server.js';
 import { commandCounts as countCommands } from './command-stats.js';
 
 const IN_FLIGHT = 64;
@@ -45,11 +44,7 @@ const PREFIX = `bench-${process.pid}`;
 
 // --- server -------------------------------------------------------------------------------
 
-const server = await startPrivateServer(REDIS_SERVER);
-const url =
-  server === undefined
-    ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
-    : `redis://127.0.0.1:${server.port}`;
+const { url, server } = await privateRedis();
 
 // --- clients ------------------------------------------------------------------------------
 

@@ -34,7 +34,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache } from '@cache/core';
-import { REDIS_SERVER } from '@cache/integration/servers';
 import { MemoryStore } from '@cache/memory';
 import { RedisStore } from '@cache/redis';
 import { TTL_MS, type User, USER } from './fixtures.js';
@@ -47,7 +46,7 @@ import {
   type TableRow,
 } from './harness.js';
 import { createCpuThroughput, type Interleaved, interleave, pairedRatio, type Row } from './paired.js';
-import { startPrivateServer } from './private-server.js';
+import { privateRedis } from './private-server.js';
 
 type Core = typeof import('@cache/core');
 
@@ -118,11 +117,7 @@ if (heard === 0) throw new Error("the 'hit' listener heard nothing");
 
 // --- tracing on and off: memory and Redis -----------------------------------------------------
 
-const server = await startPrivateServer(REDIS_SERVER);
-const url =
-  server === undefined
-    ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
-    : `redis://127.0.0.1:${server.port}`;
+const { url, server } = await privateRedis();
 const redisStore = new RedisStore({ url, prefix: PREFIX });
 const redis = new Cache({ store: redisStore });
 await redis.set(KEY, USER, TTL_MS);

@@ -23,14 +23,13 @@
 
 import { Cache, MISS } from '@cache/core';
 import { recordingStore } from '@cache/contract/faults';
-import { REDIS_SERVER } from '@cache/integration/servers';
 import { MemoryStore } from '@cache/memory';
 import { RedisBus, RedisStore } from '@cache/redis';
 import { Redis } from 'ioredis';
 import { TTL_MS, type User, USER } from './fixtures.js';
 import { environmentLine, formatNumber, type MeasureResult, printTable, type TableRow } from './harness.js';
 import { type Interleaved, interleave, median, pairedRatio, type Row } from './paired.js';
-import { startPrivateServer } from './private-server.js';
+import { privateRedis } from './private-server.js';
 import { commandsDuring as commandsDuringOf } from './command-stats.js';
 
 const PREFIX = `bench-tags-${process.pid}`;
@@ -50,11 +49,7 @@ const times = (ratio: number): string => `${formatNumber(ratio, 2)}×`;
 
 // --- server -------------------------------------------------------------------------------
 
-const server = await startPrivateServer(REDIS_SERVER);
-const url =
-  server === undefined
-    ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
-    : `redis://127.0.0.1:${server.port}`;
+const { url, server } = await privateRedis();
 const admin = new Redis(url);
 
 const commandsDuring = (work: () => Promise<unknown>): Promise<Map<string, number>> =>

@@ -18,9 +18,8 @@ import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { REDIS_SERVER } from '@cache/integration/servers';
 import { environmentLine, printTable, type TableRow } from '../harness.js';
-import { startPrivateServer } from '../private-server.js';
+import { privateRedis } from '../private-server.js';
 import { figureName, formatValue, type PeersReport, type WorkloadResult } from './figures.js';
 import { versions } from './libraries.js';
 
@@ -34,11 +33,7 @@ if (unknown.length > 0) {
 const selected = chosen.length === 0 ? [...WORKLOADS] : WORKLOADS.filter((name) => chosen.includes(name));
 
 const started = performance.now();
-const server = await startPrivateServer(REDIS_SERVER);
-const url =
-  server === undefined
-    ? (process.env.CACHE_REDIS_URL ?? 'redis://127.0.0.1:6379')
-    : `redis://127.0.0.1:${server.port}`;
+const { url, server } = await privateRedis();
 const prefix = `peers-${process.pid}`;
 process.stdout.write(
   `peer suite · ${environmentLine()} · redis ${server === undefined ? `${url} (shared)` : 'private'}\n`,

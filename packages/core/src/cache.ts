@@ -2,12 +2,11 @@ import type { Duration, Ttl } from './duration.js';
 import { toPositiveMilliseconds } from './duration.js';
 import { InvalidArgumentError } from './errors.js';
 import { assertStorable, isFastKey, noDeadline } from './facade/arguments.js';
-import { CallRunner } from './facade/calls.js';
 import { SLOW } from './facade/fast-path.js';
-import { ReadThroughCalls } from './facade/read-through-calls.js';
+import type { ReadThroughCalls } from './facade/read-through-calls.js';
 import { ValueCalls } from './facade/value-calls.js';
-import { type CacheConfig, resolveCacheConfig, ttlOf } from './facade/config.js';
-import { runWithLock, tryLockOnce, waitForLock } from './facade/locks.js';
+import { LockCalls } from './facade/lock-calls.js';
+import type { CacheConfig } from './facade/config.js';
 import type {
   CacheEntry,
   CacheHealth,
@@ -17,27 +16,26 @@ import type {
   StaleResult,
 } from './facade/options.js';
 import type { Lock } from './helpers/lock.js';
-import { countRequest, type RateLimitResult } from './helpers/rate-limit.js';
-import { type Factory, ReadThroughEngine } from './read-through/engine.js';
+import type { RateLimitResult } from './helpers/rate-limit.js';
+import type { Factory } from './read-through/engine.js';
 import type { RememberOptions } from './read-through/options.js';
 import type { ManyFactory } from './read-through/remember-many.js';
 import type { OperationOptions } from './signal.js';
 import type { ReferenceStore, Store } from './store.js';
 import { tracing } from './observability/channels.js';
-import type { CacheEventListener, CacheEventName } from './observability/events.js';
-import type { CacheStats } from './observability/stats.js';
-import { Telemetry } from './observability/telemetry.js';
+import { ObservableCache } from './observability/observable-cache.js';
+import type { Telemetry } from './observability/telemetry.js';
 import { Scope } from './tags/scope.js';
 import { DELETE_STEP, EXPIRE_STEP } from './tags/tag-versions.js';
 import type { Tiers } from './tiers/tiers.js';
-import { buildTiers } from './facade/wiring.js';
+import { type CacheParts, wireCache } from './facade/wiring.js';
 
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
 const RESOLVED_VOID: Promise<void> = Promise.resolve();
 const ZERO = (): number => 0;
 
 /** Set by {@link Cache.namespace} for the constructor call that builds the view. */
-let viewOf: { readonly parent: Cache; readonly scope: Scope } | undefined;
+let viewOf: { readonly parts: CacheParts; readonly scope: Scope } | undefined;
 
 /**
  * The cache facade: typed values, shaping and helpers over any {@link Store}.
@@ -57,13 +55,13 @@ let viewOf: { readonly parent: Cache; readonly scope: Scope } | undefined;
  * whose keys (and tags) live under a name, flushed in O(1). Both work by versions
  * kept in the store, never by comparing clocks (see `tags/`).
  */
-export class Cache {
+export class Cache extends ObservableCache {
   /** The store this cache writes to. */
   readonly store: Store;
+  /** What this cache and its views share. */
+  readonly #parts: CacheParts;
   readonly #config: CacheConfig;
   readonly #tiers: Tiers;
-  readonly #engine: ReadThroughEngine;
-  readonly #calls: CallRunner;
   readonly #readThrough: ReadThroughCalls;
   /** The by-reference store when the synchronous fast path is open (no observer, no default deadline). */
   readonly #fast: ReferenceStore | undefined;
@@ -75,59 +73,30 @@ export class Cache {
   readonly #telemetry: Telemetry;
   /** The slow paths of the value methods, in this view's key space. */
   readonly #values: ValueCalls;
+  /** Locks and rate limits, in this view's key space. */
+  readonly #locks: LockCalls;
 
   /** @throws {@link ConfigError} for invalid options (bad encryption key, bad sizes, missing store, …). */
   constructor(options: CacheOptions) {
+    // A namespace view shares everything with its parent but the key space.
     const view = viewOf;
     viewOf = undefined;
-    if (view !== undefined) {
-      // A namespace view: everything shared with the parent but the key space.
-      const { parent } = view;
-      this.store = parent.store;
-      this.#config = parent.#config;
-      this.#tiers = parent.#tiers;
-      this.#engine = parent.#engine;
-      this.#calls = parent.#calls.forNamespace(view.scope.path as string);
-      this.#readThrough = parent.#readThrough.forCalls(this.#calls);
-      this.#telemetry = parent.#telemetry;
-      this.#fast = undefined;
-      this.#peek = parent.#peek;
-      this.#scope = view.scope;
-      this.#values = new ValueCalls(this.#calls, this.#tiers, view.scope, this.#telemetry, (ttl) =>
-        this.#ttl(ttl),
-      );
-      return;
-    }
-    const config = resolveCacheConfig(options);
+    const parts = view === undefined ? wireCache(options) : view.parts;
+    const scope = view === undefined ? Scope.root : view.scope;
+    const calls = scope.isRoot ? parts.calls : parts.calls.forNamespace(scope.path as string);
+    const { config, tiers, telemetry } = parts;
+    super(telemetry);
+    this.#parts = parts;
     this.#config = config;
     this.store = config.store;
-    this.#scope = Scope.root;
-    const telemetry = new Telemetry(config.name, config.store.name);
+    this.#tiers = tiers;
     this.#telemetry = telemetry;
-    this.#tiers = buildTiers(config, telemetry, {
-      bus: (fields) => this.#calls.event('bus', fields),
-      circuit: (fields) => this.#calls.event('circuit', fields),
-    });
-    this.#calls = new CallRunner(config.maxKeyLength, config.timeoutMs, config.observer, telemetry);
-    const engineEvents = {
-      storeError: (key: string, error: unknown) =>
-        this.#calls.report('remember', key, performance.now(), error),
-      refreshed: (key: string, startedAt: number, error: unknown) =>
-        this.#calls.report('refresh', key, startedAt, error),
-    };
-    this.#engine = new ReadThroughEngine(this.#tiers, engineEvents, telemetry);
-    const ttlOfCall = (ttl: Ttl | undefined): number => this.#ttl(ttl);
-    this.#readThrough = new ReadThroughCalls(
-      this.#calls,
-      this.#engine,
-      this.#tiers,
-      config.defaults,
-      ttlOfCall,
-      telemetry,
-    );
-    this.#values = new ValueCalls(this.#calls, this.#tiers, Scope.root, telemetry, ttlOfCall);
+    this.#scope = scope;
+    this.#readThrough = scope.isRoot ? parts.readThrough : parts.readThrough.forCalls(calls);
+    this.#values = new ValueCalls(calls, tiers, scope, telemetry, parts.ttl);
+    this.#locks = new LockCalls(calls, tiers.store, scope, parts.ttl);
     const plain = config.observer === undefined && config.timeoutMs === undefined;
-    this.#fast = plain ? config.ref : undefined;
+    this.#fast = plain && scope.isRoot ? config.ref : undefined;
     this.#peek = plain && (config.ref !== undefined || config.hybrid !== undefined);
   }
 
@@ -261,7 +230,7 @@ export class Cache {
    */
   namespace(name: string): Cache {
     const scope = this.#scope.child(name);
-    viewOf = { parent: this, scope };
+    viewOf = { parts: this.#parts, scope };
     try {
       return new Cache(undefined as unknown as CacheOptions);
     } finally {
@@ -413,15 +382,7 @@ export class Cache {
    * handle, or `undefined` when someone else holds it.
    */
   tryLock(key: string, ttl?: Ttl, options?: OperationOptions): Promise<Lock | undefined> {
-    return this.#calls.call(
-      'tryLock',
-      key,
-      options,
-      (signal) => tryLockOnce(this.#tiers.store, this.#scope.key(key), this.#ttl(ttl), signal),
-      (lock, context) => {
-        context.hit = lock !== undefined;
-      },
-    );
+    return this.#locks.tryLock(key, ttl, options);
   }
 
   /**
@@ -430,9 +391,7 @@ export class Cache {
    * `options.signal` aborts (a `CacheAbortError`).
    */
   lock(key: string, ttl?: Ttl, options?: LockOptions): Promise<Lock> {
-    return this.#calls.call('lock', key, undefined, () =>
-      waitForLock(this.#tiers.store, this.#scope.key(key), this.#ttl(ttl), options),
-    );
+    return this.#locks.lock(key, ttl, options);
   }
 
   /** Runs `fn` while holding the lock named `key`, releasing it afterwards (also when `fn` throws). */
@@ -442,10 +401,7 @@ export class Cache {
     fn: (lock: Lock) => R | Promise<R>,
     options?: LockOptions,
   ): Promise<R> {
-    return this.#calls.call('withLock', key, undefined, () => {
-      if (typeof fn !== 'function') throw new InvalidArgumentError('withLock needs a function to run');
-      return runWithLock(this.#tiers.store, this.#scope.key(key), this.#ttl(ttl), fn, options);
-    });
+    return this.#locks.withLock(key, ttl, fn, options);
   }
 
   /**
@@ -458,65 +414,7 @@ export class Cache {
     window: Duration,
     options?: OperationOptions,
   ): Promise<RateLimitResult> {
-    return this.#calls.call(
-      'rateLimit',
-      key,
-      options,
-      (signal) => {
-        if (!Number.isSafeInteger(limit) || limit < 1) {
-          throw new InvalidArgumentError(`limit must be a positive integer, got ${String(limit)}`);
-        }
-        const windowMs = toPositiveMilliseconds(window, 'window');
-        return countRequest(this.#tiers.store, this.#scope.key(key), limit, windowMs, signal);
-      },
-      (result, context) => {
-        context.hit = result.allowed;
-      },
-    );
-  }
-
-  // ---------------------------------------------------------------- observability
-
-  /**
-   * Counters since the cache was created or since {@link Cache.resetStats} (shared
-   * with its namespace views): hits, misses and stale hits per key read, by tier;
-   * writes, deletes; factory calls, errors and timeouts; fail-safe activations,
-   * background refreshes; store errors, circuit openings; bus traffic and gaps; and
-   * the hit ratio. Counting is always on and costs a field increment.
-   */
-  stats(): CacheStats {
-    return this.#telemetry.stats.snapshot();
-  }
-
-  /** Sets every counter of {@link Cache.stats} back to zero. */
-  resetStats(): void {
-    this.#telemetry.stats.reset();
-  }
-
-  /**
-   * Listens to `event` (Node `EventEmitter` conventions; shared with the namespace
-   * views): `hit`, `miss`, `stale`, `set`, `delete`, `factory:error`,
-   * `factory:timeout`, `failsafe`, `circuit:open`, `circuit:close`, `bus:gap`,
-   * `bus:error`. An event without listeners costs nothing; a listener that throws
-   * never breaks the call.
-   *
-   * @throws {@link InvalidArgumentError} for an unknown event or a listener that is not a function
-   */
-  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
-    this.#telemetry.events.on(event, listener);
-    return this;
-  }
-
-  /** {@link Cache.on} for one delivery. */
-  once<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
-    this.#telemetry.events.once(event, listener);
-    return this;
-  }
-
-  /** Removes a listener added with {@link Cache.on} or {@link Cache.once}. */
-  off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this {
-    this.#telemetry.events.off(event, listener);
-    return this;
+    return this.#locks.rateLimit(key, limit, window, options);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -544,6 +442,6 @@ export class Cache {
   // ---------------------------------------------------------------- plumbing
 
   #ttl(ttl: Ttl | undefined): number {
-    return ttlOf(ttl, this.#config.defaultTtl);
+    return this.#parts.ttl(ttl);
   }
 }

@@ -58,3 +58,4 @@ export type {
   FactoryTraceContext,
   StoreCallContext,
 } from './observability/channels.js';
+export { ObservableCache } from './observability/observable-cache.js';

@@ -6,30 +6,11 @@
  *
  * @packageDocumentation
  */
-export { SqlStore, resolveMaxValueBytes, type SqlStoreOptions, type PruneOptions } from './sql-store.js';
-export {
-  type SqlDialect,
-  type SqlNames,
-  type KeyStorage,
-  sqlNames,
-  driverErrorCode,
-  driverErrno,
-} from './dialect.js';
-export type {
-  SqlExecutor,
-  SqlQueryable,
-  SqlParam,
-  SqlRow,
-  SqlExecuteResult,
-  SqlCallOptions,
-} from './executor.js';
-export { sqliteDialect } from './dialects/sqlite.js';
-export { postgresDialect, createPostgresDialect, type PostgresDialectOptions } from './dialects/postgres.js';
-export { mysqlDialect, createMysqlDialect, type MysqlDialectOptions } from './dialects/mysql.js';
+// Everything public, then the building blocks only the repository's dialect packages use.
+export * from './index.js';
 export { SqlStatements, keyIdentityColumns, lookupBatchSize } from './statements.js';
-export { parseTableName, DEFAULT_TABLE, MAX_IDENTIFIER_LENGTH, type TableName } from './table-name.js';
+export { MAX_IDENTIFIER_LENGTH } from './table-name.js';
 export {
-  resolveSqlTableOptions,
   validatePruneLimit,
   timerDuration,
   DEFAULT_PREFIX,
@@ -37,8 +18,6 @@ export {
   MAX_PREFIX_BYTES,
   MAX_TIMER_MS,
   RENAMED_TABLE_OPTIONS,
-  type SqlTableOptions,
-  type ResolvedSqlTableOptions,
 } from './config.js';
 export { expiresAtFor, isLive } from './expiry.js';
 export { KeyIdentity, keyHash, KEY_FORMS_PER_GENERATION, MAX_MEMOISED_KEY_LENGTH } from './key-identity.js';
@@ -50,10 +29,6 @@ export { SetBatcher, compareIdentity, upsertRows, type WriteRows } from './set-b
 export { StatementRegistry } from './statement-registry.js';
 export {
   type StatementTimeouts,
-  type StatementTimeoutOptions,
-  DEFAULT_QUERY_TIMEOUT_MS,
-  DEFAULT_MAINTENANCE_TIMEOUT_MS,
   RENAMED_TIMEOUT_OPTIONS,
   resolveStatementTimeouts,
-  StatementTimeoutError,
 } from './statement-timeouts.js';

@@ -202,6 +202,7 @@ export function runBusContract(options: BusContractOptions): void {
       const reason = skipped.get(check.name);
       if (reason !== undefined) {
         // Listed in options.skip (or no disconnect() given): registered as skipped, its reason in the title.
+        // Left out by the suite's caller (`options.skip`); its reason is in the title and printed once.
         it.skip(`${check.name} [skipped: ${reason}]`, () => {});
         continue;
       }

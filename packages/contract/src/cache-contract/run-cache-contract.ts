@@ -60,6 +60,7 @@ export function runCacheContract(options: CacheContractOptions): void {
     for (const check of checks) {
       const reason = skipped.get(check.name);
       if (reason !== undefined) {
+        // Left out by the suite's caller (`options.skip`); its reason is in the title and printed once.
         it.skip(`${check.name} [skipped: ${reason}]`, () => {});
         continue;
       }

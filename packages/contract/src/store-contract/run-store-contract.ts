@@ -40,6 +40,7 @@ export function runStoreContract(options: StoreContractOptions): void {
     for (const check of storeChecks) {
       const reason = skipped.get(check.name);
       if (reason !== undefined) {
+        // Left out by the suite's caller (`options.skip`); its reason is in the title and printed once.
         it.skip(`${check.name} [skipped: ${reason}]`, () => {});
         continue;
       }

@@ -1,11 +1,16 @@
 import { busGapChannel } from '../observability/channels.js';
 import { InstrumentedStore } from '../observability/instrumented-store.js';
-import type { Telemetry } from '../observability/telemetry.js';
+import { Telemetry } from '../observability/telemetry.js';
 import { versionsFor } from '../tags/tag-versions.js';
 import { HybridTier } from '../tiers/hybrid-tier.js';
 import { StoreTier } from '../tiers/store-tier.js';
 import type { Tiers } from '../tiers/tiers.js';
-import type { CacheConfig } from './config.js';
+import type { Ttl } from '../duration.js';
+import { ReadThroughEngine } from '../read-through/engine.js';
+import { CallRunner } from './calls.js';
+import { type CacheConfig, resolveCacheConfig, ttlOf } from './config.js';
+import type { CacheOptions } from './options.js';
+import { ReadThroughCalls } from './read-through-calls.js';
 
 /** Where the tiers report what happens off any call: to the observer. */
 export interface TierReports {
@@ -64,4 +69,44 @@ export function buildTiers(config: CacheConfig, telemetry: Telemetry, reports: T
     stats,
     cacheName: config.name,
   });
+}
+
+/** What one cache and all its namespace views share. */
+export interface CacheParts {
+  readonly config: CacheConfig;
+  readonly telemetry: Telemetry;
+  readonly tiers: Tiers;
+  /** The root's call runner (views derive theirs with `forNamespace`). */
+  readonly calls: CallRunner;
+  /** The root's read-through entry points (views derive theirs with `forCalls`). */
+  readonly readThrough: ReadThroughCalls;
+  /** A call's TTL resolved against the cache default. */
+  readonly ttl: (ttl: Ttl | undefined) => number;
+}
+
+/**
+ * Validates `options` and builds a cache's parts: config, telemetry, tiers, the
+ * call runner, the read-through engine and its entry points.
+ *
+ * @throws {@link ConfigError} for invalid options
+ */
+export function wireCache(options: CacheOptions): CacheParts {
+  const config = resolveCacheConfig(options);
+  const telemetry = new Telemetry(config.name, config.store.name);
+  const calls = new CallRunner(config.maxKeyLength, config.timeoutMs, config.observer, telemetry);
+  const tiers = buildTiers(config, telemetry, {
+    bus: (fields) => calls.event('bus', fields),
+    circuit: (fields) => calls.event('circuit', fields),
+  });
+  const engine = new ReadThroughEngine(
+    tiers,
+    {
+      storeError: (key, error) => calls.report('remember', key, performance.now(), error),
+      refreshed: (key, startedAt, error) => calls.report('refresh', key, startedAt, error),
+    },
+    telemetry,
+  );
+  const ttl = (value: Ttl | undefined): number => ttlOf(value, config.defaultTtl);
+  const readThrough = new ReadThroughCalls(calls, engine, tiers, config.defaults, ttl, telemetry);
+  return { config, telemetry, tiers, calls, readThrough, ttl };
 }

@@ -1,4 +1,5 @@
 import { type Channel, channel, type TracingChannel, tracingChannel } from 'node:diagnostics_channel';
+import type { BusMessage } from '../bus/bus.js';
 import type { CacheOperation } from '../observer.js';
 
 /**
@@ -155,6 +156,14 @@ export const tracing = {
 export const busGapChannel: Channel = channel(CHANNELS.busGap);
 /** The plain channel of received bus messages. */
 export const busMessageChannel: Channel = channel(CHANNELS.busMessage);
+
+/** Publishes a received bus message on `cache:bus:message` (when someone listens), with its lag. */
+export function reportReceived(cache: string, message: BusMessage): void {
+  if (!busMessageChannel.hasSubscribers) return;
+  const lagMs = message.sentAt === undefined ? undefined : Date.now() - message.sentAt;
+  const report: BusMessageReceived = { cache, kind: message.kind, keyCount: message.keys.length, lagMs };
+  busMessageChannel.publish(report);
+}
 
 const FAMILY: Partial<Record<CacheOperation, TracingChannel<CacheCallContext>>> = {
   get: tracing.get,

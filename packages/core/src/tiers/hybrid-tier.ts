@@ -2,12 +2,13 @@ import type { Bus } from '../bus/bus.js';
 import type { DecodedEntry, EntryCodec } from '../entry/entry-codec.js';
 import type { EntryLifetime } from '../entry/lifetime.js';
 import { hitOf, SLOW } from '../facade/fast-path.js';
-import { NO_EXPIRY, type ReferenceStore, type Store } from '../store.js';
+import type { ReferenceStore, Store } from '../store.js';
 import { CircuitBreaker, type CircuitState, isOutage } from './circuit-breaker.js';
 import { Coherence, type CoherenceEvents } from './coherence.js';
+import { L1Slots } from './l1-slots.js';
 import { StoreTier } from './store-tier.js';
 import type { CacheHealth } from '../facade/options.js';
-import { type BusMessageReceived, busMessageChannel } from '../observability/channels.js';
+import { reportReceived } from '../observability/channels.js';
 import type { StatsCounters } from '../observability/stats.js';
 import { type TagVersions, versionKey, versionNameOf } from '../tags/tag-versions.js';
 import {
@@ -16,23 +17,9 @@ import {
   pause,
   probeStore,
   referenceOf,
-  remainingLifetime,
   type Tiers,
   type TierWrite,
 } from './tiers.js';
-
-/**
- * An L1 slot: what the hybrid tier keeps in the L1 store for a key — the value
- * (or its envelope) by reference, and the L1 generation it was written in. A slot
- * of an older generation is not served: that is how a gap invalidates the whole
- * L1 in O(1).
- */
-class L1Slot {
-  constructor(
-    readonly value: unknown,
-    readonly generation: number,
-  ) {}
-}
 
 /** Options of {@link HybridTier}. */
 export interface HybridTierOptions {
@@ -78,7 +65,7 @@ export class HybridTier implements Tiers {
   readonly #l2: StoreTier;
   readonly #stats: StatsCounters;
   readonly #l1: ReferenceStore;
-  readonly #l1TtlMs: number;
+  readonly #slots: L1Slots;
   readonly #coherence: Coherence | undefined;
   readonly #watchers = new Map<string, Set<() => void>>();
   readonly #breaker: CircuitBreaker | undefined;
@@ -89,7 +76,6 @@ export class HybridTier implements Tiers {
     this.#stats = options.stats;
     this.#l2 = new StoreTier(options.store, options.entries, undefined, options.versions);
     this.#l1 = options.l1;
-    this.#l1TtlMs = options.l1TtlMs;
     this.#breaker =
       options.breaker === undefined
         ? undefined
@@ -104,7 +90,7 @@ export class HybridTier implements Tiers {
               if (bumped === undefined) bumped = [];
               bumped.push(name);
             } else {
-              this.#dropL1(key);
+              this.#slots.drop(key);
               this.#wake(key);
             }
           }
@@ -122,16 +108,7 @@ export class HybridTier implements Tiers {
         },
         received: (message) => {
           options.stats.busReceived++;
-          if (busMessageChannel.hasSubscribers) {
-            const lagMs = message.sentAt === undefined ? undefined : Date.now() - message.sentAt;
-            const report: BusMessageReceived = {
-              cache: options.cacheName,
-              kind: message.kind,
-              keyCount: message.keys.length,
-              lagMs,
-            };
-            busMessageChannel.publish(report);
-          }
+          reportReceived(options.cacheName, message);
         },
       };
       const coherence = new Coherence(options.bus, events, options.cacheName);
@@ -143,6 +120,7 @@ export class HybridTier implements Tiers {
       const { disconnected } = options.versionTrust;
       this.versions.trustFor(() => disconnected);
     }
+    this.#slots = new L1Slots(options.l1, options.l1TtlMs, this.#coherence, () => this.#degraded());
   }
 
   /** This node's id on the bus (undefined without a bus). */
@@ -158,20 +136,20 @@ export class HybridTier implements Tiers {
   // ------------------------------------------------------------ reads
 
   peek(key: string, eagerRefresh: number, ttlMs: () => number): unknown {
-    const slot = this.#slot(key);
+    const slot = this.#slots.slot(key);
     return slot === undefined ? SLOW : hitOf(slot.value, eagerRefresh, ttlMs, this.versions);
   }
 
   async read(key: string, signal: AbortSignal | undefined): Promise<DecodedEntry | undefined> {
     const served = await this.#served(key);
     if (served !== undefined) return served;
-    const mark = this.#mark();
+    const mark = this.#slots.mark();
     let entry: DecodedEntry | undefined;
     try {
       entry = await this.#viaL2(() => this.#l2.read(key, signal));
     } catch (error) {
       // The store is out: what this node's L1 still holds answers (degrade to memory).
-      const fallback = isOutage(error) ? this.#fallbackSlot(key) : undefined;
+      const fallback = isOutage(error) ? this.#slots.fallback(key) : undefined;
       if (fallback === undefined) throw error;
       const entry = entryOfReference(fallback.value);
       // Versions cannot be read now: only what is known to be invalidated is withheld.
@@ -179,7 +157,7 @@ export class HybridTier implements Tiers {
       if (verdict === 'deleted') throw error;
       return verdict === 'expired' ? { ...entry, softExpiresAt: 0 } : entry;
     }
-    if (entry !== undefined) this.#fill(key, entry, mark);
+    if (entry !== undefined) this.#slots.fill(key, entry, mark);
     return entry;
   }
 
@@ -203,12 +181,12 @@ export class HybridTier implements Tiers {
       else result[i] = served;
     }
     if (missing.length === 0) return result;
-    const mark = this.#mark();
+    const mark = this.#slots.mark();
     const missingKeys = missing.map((i) => keys[i] as string);
     const entries = await this.#viaL2(() => this.#l2.readMany(missingKeys, signal));
     entries.forEach((entry, j) => {
       result[missing[j] as number] = entry;
-      if (entry !== undefined) this.#fill(missingKeys[j] as string, entry, mark);
+      if (entry !== undefined) this.#slots.fill(missingKeys[j] as string, entry, mark);
     });
     return result;
   }
@@ -236,16 +214,16 @@ export class HybridTier implements Tiers {
       // in this node's L1 (not recomputed on every call); the error still reaches the
       // caller, who reports it.
       if (keepOnOutage && isOutage(error))
-        this.#putL1(key, referenceOf(value, lifetime), lifetime.storeTtl, true);
+        this.#slots.put(key, referenceOf(value, lifetime), lifetime.storeTtl, true);
       throw error;
     }
-    this.#putL1(key, referenceOf(value, lifetime), lifetime.storeTtl);
+    this.#slots.put(key, referenceOf(value, lifetime), lifetime.storeTtl);
     this.#coherence?.announce([key]);
   }
 
   async writeMany(writes: readonly TierWrite[], signal: AbortSignal | undefined): Promise<void> {
     await this.#writeL2(() => this.#l2.writeMany(writes, signal));
-    for (const w of writes) this.#putL1(w.key, referenceOf(w.value, w.lifetime), w.lifetime.storeTtl);
+    for (const w of writes) this.#slots.put(w.key, referenceOf(w.value, w.lifetime), w.lifetime.storeTtl);
     this.#coherence?.announce(writes.map((w) => w.key));
   }
 
@@ -257,7 +235,7 @@ export class HybridTier implements Tiers {
   ): Promise<boolean> {
     const added = await this.#viaL2(() => this.#l2.add(key, value, lifetime, signal));
     if (added) {
-      this.#putL1(key, referenceOf(value, lifetime), lifetime.storeTtl);
+      this.#slots.put(key, referenceOf(value, lifetime), lifetime.storeTtl);
       this.#coherence?.announce([key]);
     }
     return added;
@@ -265,7 +243,7 @@ export class HybridTier implements Tiers {
 
   async increment(key: string, delta: number, ttl: number, signal: AbortSignal | undefined): Promise<number> {
     const next = await this.#viaL2(() => this.#l2.increment(key, delta, ttl, signal));
-    this.#dropL1(key);
+    this.#slots.drop(key);
     this.#coherence?.announce([key]);
     return next;
   }
@@ -277,21 +255,21 @@ export class HybridTier implements Tiers {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     await this.#writeL2(() => this.#l2.writeRaw(key, value, lifetime, signal));
-    this.#dropL1(key);
+    this.#slots.drop(key);
     this.#coherence?.announce([key]);
   }
 
   async delete(key: string, signal: AbortSignal | undefined): Promise<void> {
-    this.#dropL1(key);
+    this.#slots.drop(key);
     await this.#writeL2(() => this.#l2.delete(key, signal));
-    this.#dropL1(key);
+    this.#slots.drop(key);
     this.#coherence?.announce([key]);
   }
 
   async deleteMany(keys: readonly string[], signal: AbortSignal | undefined): Promise<void> {
-    for (const key of keys) this.#dropL1(key);
+    for (const key of keys) this.#slots.drop(key);
     await this.#writeL2(() => this.#l2.deleteMany(keys, signal));
-    for (const key of keys) this.#dropL1(key);
+    for (const key of keys) this.#slots.drop(key);
     this.#coherence?.announce(keys);
   }
 
@@ -374,85 +352,19 @@ export class HybridTier implements Tiers {
 
   // ------------------------------------------------------------ L1
 
-  /** The key's L1 slot when it may be served (right generation, bus connected), else `undefined`. */
-  #slot(key: string): L1Slot | undefined {
-    const coherence = this.#coherence;
-    if (coherence !== undefined && !coherence.connected && !this.#degraded()) return undefined;
-    let slot: unknown;
-    try {
-      slot = this.#l1.peekValue(key);
-    } catch {
-      return undefined;
-    }
-    if (!(slot instanceof L1Slot)) return undefined;
-    if (coherence === undefined || slot.generation === coherence.generation) return slot;
-    // Degraded (store skipped, bus lost with it): what L1 held before the loss still serves.
-    return !coherence.connected && slot.generation === coherence.generationBeforeLoss ? slot : undefined;
-  }
-
-  /**
-   * The key's L1 slot as a fallback when the store is out: one of the current
-   * generation, or of the generation the bus connection was lost in.
-   */
-  #fallbackSlot(key: string): L1Slot | undefined {
-    let slot: unknown;
-    try {
-      slot = this.#l1.peekValue(key);
-    } catch {
-      return undefined;
-    }
-    if (!(slot instanceof L1Slot)) return undefined;
-    const coherence = this.#coherence;
-    if (coherence === undefined || slot.generation === coherence.generation) return slot;
-    return slot.generation === coherence.generationBeforeLoss ? slot : undefined;
-  }
-
   /**
    * The entry L1 serves for `key`: its slot's, when its versions are current. A
    * slot invalidated by a tag or namespace is dropped and the read goes on to L2,
    * where another node (without a bus to tell us) may have written it again.
    */
   async #served(key: string): Promise<DecodedEntry | undefined> {
-    const slot = this.#slot(key);
+    const slot = this.#slots.slot(key);
     if (slot === undefined) return undefined;
     const entry = entryOfReference(slot.value, 'l1');
     if (entry.versions === undefined) return entry;
     const verdict = this.versions.verdict(entry.versions);
     if ((verdict instanceof Promise ? await verdict : verdict) === 'valid') return entry;
-    this.#dropL1(key);
+    this.#slots.drop(key);
     return undefined;
-  }
-
-  /** The coherence state before an L2 read: a fill is skipped if anything arrived meanwhile. */
-  #mark(): number {
-    return this.#coherence === undefined ? 0 : this.#coherence.epoch;
-  }
-
-  #fill(key: string, entry: DecodedEntry, mark: number): void {
-    if (this.#mark() !== mark) return;
-    const remaining = entry.expiresAt === undefined ? NO_EXPIRY : Math.floor(entry.expiresAt - Date.now());
-    if (entry.expiresAt !== undefined && remaining <= 0) return;
-    this.#putL1(key, referenceOf(entry.value, remainingLifetime(entry, remaining)), remaining);
-  }
-
-  /** Puts `value` into L1 for at most `l1Ttl` (and never past `storeTtl`). */
-  #putL1(key: string, value: unknown, storeTtl: number, outage = false): void {
-    const coherence = this.#coherence;
-    if (coherence !== undefined && !coherence.connected && !outage && !this.#degraded()) return;
-    const ttl = storeTtl === NO_EXPIRY ? this.#l1TtlMs : Math.min(storeTtl, this.#l1TtlMs);
-    try {
-      this.#l1.putValue(key, new L1Slot(value, coherence?.generation ?? 0), ttl);
-    } catch {
-      // L1 is an optimisation: a value it refuses (too large for it) is simply not kept.
-      this.#dropL1(key);
-    }
-  }
-
-  #dropL1(key: string): void {
-    try {
-      void this.#l1.delete(key).catch(() => undefined);
-    } catch {
-      // A closed L1 has nothing left to drop.
-    }
   }
 }
