@@ -34,7 +34,8 @@ if (!redisReachable && !requireAll) {
  */
 export function describeRedis(name: string, suite: () => void): void {
   if (redisReachable || requireAll) describe(name, suite);
-  else describe.skip(name, suite);
+  // Outside CI a developer may lack Redis: skipped, with the reason in the title.
+  else describe.skip(`${name} [skipped: no Redis answers at ${REDIS_URL}]`, suite);
 }
 
 // Spans of the application's own `startActiveSpan` need a context manager, as in production.
