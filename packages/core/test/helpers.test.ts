@@ -3,6 +3,20 @@ import { Cache, type CacheEvent, LockTimeoutError, StoreError, utf8 } from '../s
 import { MapStore } from './support/map-store.js';
 
 describe('remember (singleflight)', () => {
+  it('a call for a key this process is computing joins the flight without reading the store', async () => {
+    const store = new MapStore();
+    const cache = new Cache({ store });
+    let release: (value: string) => void = () => {};
+    const first = cache.remember('k', '1m', () => new Promise<string>((resolve) => (release = resolve)));
+    await vi.waitFor(() => expect(store.count('get')).toBe(1));
+    // A read now could overlap the first call's write and miss it: the second call waits instead.
+    const second = cache.remember('k', '1m', () => 'recomputed');
+    await Promise.resolve();
+    expect(store.count('get'), 'no second read').toBe(1);
+    release('computed');
+    expect(await Promise.all([first, second])).toEqual(['computed', 'computed']);
+  });
+
   it('1,000 concurrent callers on a cold key: one factory call, one store read, one store write', async () => {
     const store = new MapStore();
     store.latencyMs = 5;

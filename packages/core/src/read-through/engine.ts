@@ -109,10 +109,18 @@ export class ReadThroughEngine {
   ): Promise<Answer> {
     let entry: DecodedEntry | undefined;
     let readError: unknown;
+    // A key this process is computing already is awaited, not read: a read overlapping
+    // the flight's write could miss it and compute the key again (as `rememberMany`
+    // does). With grace the read is still needed: it finds the fail-safe fallback; and a
+    // background refresh never holds a caller up: the cached value is served meanwhile.
+    const computing =
+      options.graceMs === 0 && !this.#refreshing.has(key) && this.#flights.get(key) !== undefined;
     try {
-      const read = this.#reads.start(key, (readSignal) => this.#tiers.read(key, readSignal));
-      read.join(signal);
-      entry = await read.promise;
+      if (!computing) {
+        const read = this.#reads.start(key, (readSignal) => this.#tiers.read(key, readSignal));
+        read.join(signal);
+        entry = await read.promise;
+      }
     } catch (error) {
       if (!options.failOpen || signal?.aborted === true) throw error;
       readError = error;
