@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { canConnect } from './tcp.js';
 
 /** How to run a server binary in the foreground on a given port. */
@@ -11,11 +12,28 @@ export interface ServerCommand {
   readonly args: (port: number) => string[];
 }
 
-/** A Redis with no persistence, in the foreground. */
+/**
+ * A Redis with no persistence, in the foreground. Replication still writes an RDB
+ * snapshot (a Sentinel set's primary and replicas), so it goes to the system's temp
+ * directory under a per-port name, never into the working directory.
+ */
 export const REDIS_SERVER: ServerCommand = {
   name: 'redis-server',
   command: 'redis-server',
-  args: (port) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  args: (port) => [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    tmpdir(),
+    '--dbfilename',
+    `cache-test-${port}.rdb`,
+  ],
 };
 
 /** A memcached on TCP only, in the foreground (root needs `-u`). */

@@ -97,7 +97,8 @@ export class Cache extends ObservableCache {
     this.#locks = new LockCalls(calls, tiers.store, scope, parts.ttl);
     const plain = config.observer === undefined && config.timeoutMs === undefined;
     this.#fast = plain && scope.isRoot ? config.ref : undefined;
-    this.#peek = plain && (config.ref !== undefined || config.hybrid !== undefined);
+    this.#peek =
+      plain && (config.ref !== undefined || config.syncRead !== undefined || config.hybrid !== undefined);
   }
 
   // ---------------------------------------------------------------- values

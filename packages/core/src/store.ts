@@ -139,6 +139,27 @@ export interface ReferenceStore extends Store {
   addValue(key: string, value: unknown, ttl: number): boolean;
 }
 
+/**
+ * Optional interface of a store whose reads complete synchronously (an embedded
+ * database such as SQLite, an in-process map in copy mode). The facade answers a
+ * plain hit through it without a promise per layer: `cache.get` then costs the read,
+ * the decode and one resolved promise. Everything else still goes through the
+ * asynchronous {@link Store} methods, and `getSync` must agree with `get`.
+ */
+export interface SyncReadStore extends Store {
+  /**
+   * {@link Store.get}, answered synchronously: the bytes at `key` (the caller's to
+   * keep), or `undefined` for a miss or an expired entry. Throws what `get` would
+   * reject with (`StoreClosedError` after `close()`, `InvalidKeyError`, a backend error).
+   */
+  getSync(key: string): Uint8Array | undefined;
+}
+
+/** Whether `store` answers reads synchronously through {@link SyncReadStore.getSync}. */
+export function isSyncReadStore(store: Store): store is SyncReadStore {
+  return typeof (store as Partial<SyncReadStore>).getSync === 'function';
+}
+
 /** Whether `store` offers the by-reference interface. */
 export function isReferenceStore(store: Store): store is ReferenceStore {
   const candidate = store as Partial<ReferenceStore>;

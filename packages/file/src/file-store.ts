@@ -79,8 +79,8 @@ export class FileStore implements Store {
   /**
    * Validates the options; does no I/O (folders are created by the first write).
    *
-   * @throws {@link ConfigError} for a missing `dir`, a missing or unusable `prefix`, a renamed
-   *   option or out-of-range numbers and durations.
+   * @throws {@link "@cache/core"!ConfigError | ConfigError} for a missing `dir`, a missing or
+   *   unusable `prefix`, a renamed option or out-of-range numbers and durations.
    */
   constructor(options: FileStoreOptions) {
     this.settings = resolveFileStoreOptions(options);
@@ -164,7 +164,8 @@ export class FileStore implements Store {
    * Atomic across processes (under the key's lock): adds `delta` to the decimal
    * integer at `key` (0 when missing or expired), stores it with `ttl`, resolves it.
    *
-   * @throws {@link NotNumericError} when the entry is not a decimal integer or the result leaves the safe range.
+   * @throws {@link "@cache/core"!NotNumericError | NotNumericError} when the entry is not a decimal
+   *   integer or the result leaves the safe range.
    */
   increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
     return this.run('increment', options, async () => {

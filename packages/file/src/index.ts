@@ -1,5 +1,5 @@
 /**
- * `@cache/file`: a filesystem {@link Store} for `@cache/core`, with atomic
+ * `@cache/file`: a filesystem {@link "@cache/core"!Store | Store} for `@cache/core`, with atomic
  * writes and cross-process atomic `add`/`increment`/`deleteIfEquals`.
  *
  * @packageDocumentation

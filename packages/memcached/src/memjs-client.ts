@@ -5,7 +5,7 @@ import type { ResolvedMemcachedStoreOptions } from './options.js';
 /**
  * The memjs versions this package is tested with: the `peerDependencies` range
  * of its package.json (its `devDependencies` pin the exact version CI runs).
- * The store uses memjs internals (see {@link assertSupportedClient}), which memjs
+ * The store uses memjs internals (see `assertSupportedClient`), which memjs
  * does not promise to keep across minor versions, hence a patch-level range.
  */
 export const SUPPORTED_MEMJS_RANGE = '~1.3.2';

@@ -11,7 +11,7 @@ import {
   encodeCounter,
   encodeReferenceValue,
 } from '@cache/core';
-import type { ReferenceStore, StoreCapabilities, StoreEntry } from '@cache/core';
+import type { ReferenceStore, StoreCapabilities, StoreEntry, SyncReadStore } from '@cache/core';
 import { type MemoryEntry, expiryOf, isExpired } from './entry.js';
 import { EntryTable } from './entry-table.js';
 import type { EvictionPolicy, EvictionPolicyName } from './eviction/policy.js';
@@ -54,7 +54,7 @@ export const MEMORY_STORE_CAPABILITIES: StoreCapabilities = Object.freeze({
  *   nobody reads are removed by the sweep or by eviction, so they may still count
  *   towards `size` and the bounds until then.
  * - **No timers per key.** The only timers are one unref'd interval per store and,
- *   while expired entries pile up, one catch-up timer (see {@link Pruner}); neither
+ *   while expired entries pile up, one catch-up timer (see `Pruner`); neither
  *   keeps the process alive, and both stop on `close()` (or when the store is
  *   garbage collected).
  * - **Keys.** Every key written passed `assertStoreKey`, so a key found in the map
@@ -65,7 +65,7 @@ export const MEMORY_STORE_CAPABILITIES: StoreCapabilities = Object.freeze({
  *   caller mutating its buffer never changes the store. By-reference values are
  *   deliberately *not* copied.
  */
-export class MemoryStore implements ReferenceStore {
+export class MemoryStore implements ReferenceStore, SyncReadStore {
   /** Driver name reported to observers. */
   readonly name = DRIVER;
   /** See {@link MEMORY_STORE_CAPABILITIES}. */
@@ -207,6 +207,14 @@ export class MemoryStore implements ReferenceStore {
 
   /** A private copy of the stored bytes (a by-reference value reads as its JSON encoding), or `undefined`. */
   async get(key: string): Promise<Uint8Array | undefined> {
+    return this.getSync(key);
+  }
+
+  /**
+   * `get`, synchronously: the facade reads a copy-mode (or custom-codec) entry through
+   * it without a promise per layer. Throws what `get` rejects with.
+   */
+  getSync(key: string): Uint8Array | undefined {
     this.lifecycle.assertOpen();
     assertStoreKey(key);
     return this.readBytes(key);

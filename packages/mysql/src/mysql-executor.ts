@@ -45,7 +45,7 @@ interface Deadline {
 }
 
 /**
- * The {@link SqlExecutor} of `@cache/mysql`: runs `@cache/sql`'s statements on a
+ * The {@link "@cache/sql"!SqlExecutor | SqlExecutor} of `@cache/mysql`: runs `@cache/sql`'s statements on a
  * mysql2 pool.
  *
  * - Fixed statement texts run with `execute` (server-side prepared, cached per

@@ -7,7 +7,7 @@ import { StatementRegistry } from '@cache/sql/internal';
 
 /**
  * A MySQL / MariaDB cache store on [mysql2](https://sidorares.github.io/node-mysql2/):
- * a thin wrapper that gives `@cache/sql`'s {@link SqlStore} (schema, statements,
+ * a thin wrapper that gives `@cache/sql`'s {@link "@cache/sql"!SqlStore | SqlStore} (schema, statements,
  * expiry, atomic `add` and `increment`, batching, pruning, error wrapping) a
  * mysql2 pool to run on.
  *

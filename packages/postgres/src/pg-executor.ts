@@ -24,7 +24,7 @@ interface Deadline {
 }
 
 /**
- * The {@link SqlExecutor} of `@cache/postgres`: runs `@cache/sql`'s statements on
+ * The {@link "@cache/sql"!SqlExecutor | SqlExecutor} of `@cache/postgres`: runs `@cache/sql`'s statements on
  * pg.
  *
  * - Every statement is parameterised (`$1`, …); fixed texts run as named

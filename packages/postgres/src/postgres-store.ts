@@ -13,7 +13,7 @@ import { StatementRegistry } from '@cache/sql/internal';
 
 /**
  * A PostgreSQL cache store on [pg](https://node-postgres.com): a thin wrapper that
- * gives `@cache/sql`'s {@link SqlStore} (schema, statements, expiry, atomic `add`
+ * gives `@cache/sql`'s {@link "@cache/sql"!SqlStore | SqlStore} (schema, statements, expiry, atomic `add`
  * and `increment`, batching, pruning, error wrapping) a pg pool to run on.
  *
  * ```ts

@@ -80,8 +80,8 @@ export class RedisStore implements Store {
 
   /**
    * @param options - prefix (required), connection (client, url or cluster nodes), timeout
-   * @throws {@link ConfigError} for a missing or invalid prefix or timeout, more than one
-   *   connection option, or an ioredis `keyPrefix`
+   * @throws {@link "@cache/core"!ConfigError | ConfigError} for a missing or invalid prefix or
+   *   timeout, more than one connection option, or an ioredis `keyPrefix`
    */
   constructor(options: RedisStoreOptions) {
     if (options === null || typeof options !== 'object') {
@@ -145,10 +145,11 @@ export class RedisStore implements Store {
   }
 
   /**
-   * @inheritDoc
-   * @throws {@link NotNumericError} unless the stored value is a canonical decimal safe
-   *   integer (`COUNTER_PATTERN` of `@cache/core`), or when the result would leave the
-   *   safe integer range (nothing is written then)
+   * {@inheritDoc "@cache/core"!Store.increment}
+   *
+   * @throws {@link "@cache/core"!NotNumericError | NotNumericError} unless the stored value is a
+   *   canonical decimal safe integer (`COUNTER_PATTERN` of `@cache/core`), or when the result
+   *   would leave the safe integer range (nothing is written then)
    */
   increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
     return this.#guard.run('increment', () => this.#increment(key, delta, ttl, options));

@@ -73,8 +73,8 @@ export interface ResolvedSqlTableOptions {
  *
  * @param options - the caller's options
  * @param rule - whether this store needs an explicit prefix (see `resolvePrefix` in `@cache/core`)
- * @throws {@link ConfigError} for a bad table name, a missing (where required) or bad
- *   prefix, flag, interval or limit, or a renamed option.
+ * @throws {@link "@cache/core"!ConfigError | ConfigError} for a bad table name, a missing (where
+ *   required) or bad prefix, flag, interval or limit, or a renamed option.
  */
 export function resolveSqlTableOptions(options: SqlTableOptions, rule: PrefixRule): ResolvedSqlTableOptions {
   assertNoRenamedOptions(options, RENAMED_TABLE_OPTIONS, rule.driver);

@@ -29,7 +29,7 @@ export interface SqlStoreOptions extends SqlTableOptions {
   readonly onClose?: () => void | Promise<void>;
 }
 
-/** Options of {@link SqlStore.prune}. */
+/** Options of {@link "@cache/sql"!SqlStore.prune | SqlStore.prune}. */
 export interface PruneOptions extends StoreOperationOptions {
   /** Most rows to delete in this call. Default 1,000. */
   readonly limit?: number;

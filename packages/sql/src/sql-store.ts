@@ -179,7 +179,7 @@ export class SqlStore implements Store {
 
   /**
    * Upserts every entry (the last of duplicate keys wins) in multi-row upserts of
-   * up to {@link SqlStatements.maxRowBatch} rows; several batches run in one
+   * up to `SqlStatements.maxRowBatch` rows; several batches run in one
    * transaction when the executor supports transactions.
    */
   setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
@@ -239,7 +239,8 @@ export class SqlStore implements Store {
   }
 
   /**
-   * @inheritDoc
+   * {@inheritDoc "@cache/core"!Store.increment}
+   *
    * @throws `NotNumericError` when the live value is not a canonical decimal
    *   integer (`COUNTER_PATTERN` of `@cache/core`; it is left unchanged) or the
    *   result would leave the safe integer range; `InvalidValueError` when

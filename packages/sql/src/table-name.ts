@@ -24,12 +24,12 @@ export interface TableName {
 
 /**
  * Validates a table name: one or two identifiers `[A-Za-z_][A-Za-z0-9_]*` of at
- * most {@link MAX_IDENTIFIER_LENGTH} characters, separated by one dot.
+ * most `MAX_IDENTIFIER_LENGTH` (48) characters, separated by one dot.
  *
  * Identifiers are always validated and then quoted, never interpolated raw, so a
  * table name cannot smuggle SQL into a statement.
  *
- * @throws {@link ConfigError} for anything else, before any SQL is sent.
+ * @throws {@link "@cache/core"!ConfigError | ConfigError} for anything else, before any SQL is sent.
  */
 export function parseTableName(input: unknown): TableName {
   if (typeof input !== 'string') throw new ConfigError(`table must be a string, got ${typeof input}`);

@@ -8,6 +8,7 @@ import {
   StoreError,
   StoreLifecycle,
   type StoreOperationOptions,
+  type SyncReadStore,
   ValueTooLargeError,
 } from '@cache/core';
 import {
@@ -52,7 +53,7 @@ const DRIVER = 'sqlite';
  * so `close()` never has a call in flight to wait for; it refuses later calls
  * (`StoreClosedError`) through the same `StoreLifecycle` as the other drivers.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements SyncReadStore {
   /** Driver name: `'sqlite'`. */
   readonly name = DRIVER;
   /** Shared and durable for a file database, neither for `:memory:`; 1 ms TTL resolution. */
@@ -115,17 +116,20 @@ export class SqliteStore implements Store {
 
   /** @inheritDoc */
   async get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
-    // The hot path: kept to the checks, one prepared statement and a copy-free view.
     this.lifecycle.assertOpen();
     assertStoreKey(key);
     if (options !== undefined) options.signal?.throwIfAborted();
-    let raw: unknown;
-    try {
-      raw = (this.session ?? this.startSession()).statements.get.get(this.prefix, key, Date.now());
-    } catch (error) {
-      throw failure('get', error);
-    }
-    return raw === undefined ? undefined : toValueBytes(raw, key);
+    return this.read(key);
+  }
+
+  /**
+   * `get`, synchronously (SQLite answers in-process): what lets `cache.get` skip a
+   * promise per layer. Throws what `get` rejects with.
+   */
+  getSync(key: string): Uint8Array | undefined {
+    this.lifecycle.assertOpen();
+    assertStoreKey(key);
+    return this.read(key);
   }
 
   /** One `IN (…)` query per 512 distinct keys. */
@@ -206,7 +210,8 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * @inheritDoc
+   * {@inheritDoc "@cache/core"!Store.increment}
+   *
    * @throws `NotNumericError` when the live value is not a decimal integer (left
    *   unchanged) or the result leaves the safe integer range; `InvalidValueError`
    *   when `delta` is not a safe integer
@@ -255,8 +260,10 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * @inheritDoc
-   * A TEXT value (written by another tool) is compared by its UTF-8 bytes.
+   * Atomic compare-and-delete: deletes only when the stored bytes equal `expected`.
+   * Resolves whether it deleted. A TEXT value (written by another tool) is compared
+   * by its UTF-8 bytes.
+   *
    * @throws `CorruptPayloadError` when the live value is neither a BLOB nor TEXT
    *   (an INTEGER or REAL written by another tool): it can equal no bytes, and
    *   saying "not equal" would hide it
@@ -297,11 +304,12 @@ export class SqliteStore implements Store {
    * Deletes up to `limit` (default 1,000) expired rows of the table, of every
    * prefix (expired rows are invisible to all readers). The table has no expiry
    * index (it made every write slower), so each call walks the primary key from
-   * where the previous one stopped, examining at most {@link PRUNE_WINDOW} ×
+   * where the previous one stopped, examining at most `PRUNE_WINDOW` (4) ×
    * `limit` rows, and wraps around at the end: a full pass over n rows takes
    * about n / (4 × limit) calls, each bounded in time.
    *
    * @returns the number of rows deleted
+   * @privateRemarks The window is {@link PRUNE_WINDOW} (not exported, so code text above).
    */
   async prune(options: PruneOptions = {}): Promise<number> {
     const limit = validatePruneLimit(options.limit ?? 1_000);
@@ -331,6 +339,17 @@ export class SqliteStore implements Store {
   }
 
   /** Common start of an operation: open, not aborted, and (when given) a valid key. */
+  /** The hot read: one prepared statement and a copy-free view of its bytes. */
+  private read(key: string): Uint8Array | undefined {
+    let raw: unknown;
+    try {
+      raw = (this.session ?? this.startSession()).statements.get.get(this.prefix, key, Date.now());
+    } catch (error) {
+      throw failure('get', error);
+    }
+    return raw === undefined ? undefined : toValueBytes(raw, key);
+  }
+
   private begin(options: StoreOperationOptions | undefined, key?: string): void {
     this.lifecycle.assertOpen();
     if (key !== undefined) assertStoreKey(key);

@@ -38,12 +38,12 @@ export abstract class StoreWrapper implements Store {
     signal: AbortSignal | undefined,
   ): Promise<T>;
 
-  /** {@inheritDoc @cache/core#Store.get} */
+  /** {@inheritDoc "@cache/core"!Store.get} */
   get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
     return this.around({ op: 'get', key }, () => this.inner.get(key, options), options?.signal);
   }
 
-  /** {@inheritDoc @cache/core#Store.getMany} */
+  /** {@inheritDoc "@cache/core"!Store.getMany} */
   getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
     return this.around(
       { op: 'getMany', keys: [...keys] },
@@ -52,7 +52,7 @@ export abstract class StoreWrapper implements Store {
     );
   }
 
-  /** {@inheritDoc @cache/core#Store.set} */
+  /** {@inheritDoc "@cache/core"!Store.set} */
   set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
     return this.around(
       { op: 'set', key, ttl },
@@ -61,7 +61,7 @@ export abstract class StoreWrapper implements Store {
     );
   }
 
-  /** {@inheritDoc @cache/core#Store.setMany} */
+  /** {@inheritDoc "@cache/core"!Store.setMany} */
   setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
     const call: StoreCall = {
       op: 'setMany',
@@ -71,7 +71,7 @@ export abstract class StoreWrapper implements Store {
     return this.around(call, () => this.inner.setMany(entries, options), options?.signal);
   }
 
-  /** {@inheritDoc @cache/core#Store.add} */
+  /** {@inheritDoc "@cache/core"!Store.add} */
   add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
     return this.around(
       { op: 'add', key, ttl },
@@ -80,7 +80,7 @@ export abstract class StoreWrapper implements Store {
     );
   }
 
-  /** {@inheritDoc @cache/core#Store.increment} */
+  /** {@inheritDoc "@cache/core"!Store.increment} */
   increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
     return this.around(
       { op: 'increment', key, ttl },
@@ -89,12 +89,12 @@ export abstract class StoreWrapper implements Store {
     );
   }
 
-  /** {@inheritDoc @cache/core#Store.delete} */
+  /** {@inheritDoc "@cache/core"!Store.delete} */
   delete(key: string, options?: StoreOperationOptions): Promise<void> {
     return this.around({ op: 'delete', key }, () => this.inner.delete(key, options), options?.signal);
   }
 
-  /** {@inheritDoc @cache/core#Store.deleteMany} */
+  /** {@inheritDoc "@cache/core"!Store.deleteMany} */
   deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
     return this.around(
       { op: 'deleteMany', keys: [...keys] },
@@ -103,7 +103,7 @@ export abstract class StoreWrapper implements Store {
     );
   }
 
-  /** {@inheritDoc @cache/core#Store.deleteIfEquals} */
+  /** {@inheritDoc "@cache/core"!Store.deleteIfEquals} */
   deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
     return this.around(
       { op: 'deleteIfEquals', key },
@@ -112,7 +112,7 @@ export abstract class StoreWrapper implements Store {
     );
   }
 
-  /** {@inheritDoc @cache/core#Store.flush} */
+  /** {@inheritDoc "@cache/core"!Store.flush} */
   flush(options?: StoreOperationOptions): Promise<void> {
     return this.around({ op: 'flush' }, () => this.inner.flush(options), options?.signal);
   }

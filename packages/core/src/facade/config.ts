@@ -8,7 +8,14 @@ import type { CacheObserver } from '../observer.js';
 import { PLAIN_READ_THROUGH, type ResolvedReadThrough, resolveReadThrough } from '../read-through/options.js';
 import { compressionSettings } from '../shaping/compress.js';
 import { Encryptor } from '../shaping/encrypt.js';
-import { isReferenceStore, NO_EXPIRY, type ReferenceStore, type Store } from '../store.js';
+import {
+  isReferenceStore,
+  isSyncReadStore,
+  NO_EXPIRY,
+  type ReferenceStore,
+  type Store,
+  type SyncReadStore,
+} from '../store.js';
 import type { CacheOptions } from './options.js';
 
 /** A {@link CacheOptions} validated and resolved once, at construction. */
@@ -19,6 +26,8 @@ export interface CacheConfig {
   readonly entries: EntryCodec;
   /** The by-reference interface, when values can skip the codec (no shaping, default codec). */
   readonly ref: ReferenceStore | undefined;
+  /** The store's synchronous read, when plain hits can be answered through it (no L1, not by reference). */
+  readonly syncRead: SyncReadStore | undefined;
   readonly defaultTtl: number;
   readonly maxKeyLength: number;
   readonly observer: CacheObserver | undefined;
@@ -169,6 +178,7 @@ export function resolveCacheConfig(options: CacheOptions): CacheConfig {
     store,
     entries,
     ref: byReference ? store : undefined,
+    syncRead: hybrid === undefined && !byReference && isSyncReadStore(store) ? store : undefined,
     defaultTtl: resolveDefaultTtl(options.defaultTtl),
     maxKeyLength,
     observer: options.observer,

@@ -1,6 +1,8 @@
+import type { EntryCodec } from '../entry/entry-codec.js';
 import { isStampedValue } from '../entry/stamped.js';
-import { BYTES_ENTRY, MISS, type ReferenceStore } from '../store.js';
+import { BYTES_ENTRY, MISS, type ReferenceStore, type SyncReadStore } from '../store.js';
 import type { TagVersions } from '../tags/tag-versions.js';
+import { type CheckedEntry, checkDecoded } from '../tags/version-check.js';
 
 /** {@link peekHit}'s "not answerable synchronously". */
 export const SLOW: unique symbol = Symbol('slow path');
@@ -60,9 +62,57 @@ export function hitOf(
   const now = Date.now();
   if (value.softExpiresAt <= now) return SLOW;
   if (value.versions !== undefined && !versions.currentNow(value, now)) return SLOW;
-  if (eagerRefresh > 0) {
-    const span = value.writtenAt !== undefined ? value.softExpiresAt - value.writtenAt : ttlMs();
-    if (now >= value.softExpiresAt - span * (1 - eagerRefresh)) return SLOW;
-  }
-  return value.value;
+  return freshHit(value.value, value.softExpiresAt, value.writtenAt, eagerRefresh, ttlMs, now);
 }
+
+/**
+ * A plain or framed hit answered synchronously from a store's {@link SyncReadStore.getSync}:
+ * the value, `undefined` for a definite miss, or {@link SLOW} (a stale, deleted or
+ * refresh-due entry, versions or a body that need an `await`, a store that throws).
+ */
+export function peekBytes(
+  store: SyncReadStore,
+  entries: EntryCodec,
+  key: string,
+  eagerRefresh: number,
+  ttlMs: () => number,
+  versions: TagVersions,
+): unknown {
+  let checked: CheckedEntry | Promise<CheckedEntry>;
+  try {
+    const bytes = store.getSync(key);
+    if (bytes === undefined) return undefined;
+    checked = checkDecoded(entries.decode(key, bytes, false), versions);
+  } catch {
+    // The slow path reads again and reports the error as the call's own.
+    return SLOW;
+  }
+  if (checked instanceof Promise) {
+    // A large body to inflate or versions to fetch: the slow path does it; this result is dropped.
+    checked.catch(ignore);
+    return SLOW;
+  }
+  if (checked === undefined) return SLOW;
+  const softExpiresAt = checked.softExpiresAt;
+  if (softExpiresAt === undefined) return checked.value;
+  return freshHit(checked.value, softExpiresAt, checked.writtenAt, eagerRefresh, ttlMs, Date.now());
+}
+
+/** `value` when `softExpiresAt` is still ahead of `now` and no eager refresh is due, else {@link SLOW}. */
+function freshHit(
+  value: unknown,
+  softExpiresAt: number,
+  writtenAt: number | undefined,
+  eagerRefresh: number,
+  ttlMs: () => number,
+  now: number,
+): unknown {
+  if (softExpiresAt <= now) return SLOW;
+  if (eagerRefresh > 0) {
+    const span = writtenAt !== undefined ? softExpiresAt - writtenAt : ttlMs();
+    if (now >= softExpiresAt - span * (1 - eagerRefresh)) return SLOW;
+  }
+  return value;
+}
+
+function ignore(): void {}

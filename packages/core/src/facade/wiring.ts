@@ -32,7 +32,8 @@ export function buildTiers(config: CacheConfig, telemetry: Telemetry, reports: T
   const intervalMs = shared ? config.tagCheckIntervalMs : Number.POSITIVE_INFINITY;
   const versions = versionsFor(config.store, store, intervalMs);
   const hybrid = config.hybrid;
-  if (hybrid === undefined) return new StoreTier(store, config.entries, config.ref, versions, stats);
+  if (hybrid === undefined)
+    return new StoreTier(store, config.entries, config.ref, versions, stats, config.syncRead);
   return new HybridTier({
     store,
     entries: config.entries,

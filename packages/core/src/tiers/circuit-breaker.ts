@@ -1,6 +1,6 @@
 import { CircuitOpenError } from '../errors.js';
 
-/** State of a {@link CircuitBreaker}. */
+/** State of a `CircuitBreaker` (the L2 circuit breaker, see {@link CacheOptions.circuitBreaker}). */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /** Whether `error` is a store outage (as opposed to bad input, or the caller giving up). */

@@ -1,8 +1,16 @@
 import type { DecodedEntry, EntryCodec } from '../entry/entry-codec.js';
 import { type EntryLifetime, isFreshAt } from '../entry/lifetime.js';
-import { peekHit, SLOW } from '../facade/fast-path.js';
+import { peekBytes, peekHit, SLOW } from '../facade/fast-path.js';
+import { tracing } from '../observability/channels.js';
 import type { CacheHealth } from '../facade/options.js';
-import { BYTES_ENTRY, MISS, type ReferenceStore, type Store, type StoreEntry } from '../store.js';
+import {
+  BYTES_ENTRY,
+  MISS,
+  type ReferenceStore,
+  type Store,
+  type StoreEntry,
+  type SyncReadStore,
+} from '../store.js';
 import type { StatsCounters } from '../observability/stats.js';
 import type { TagVersions } from '../tags/tag-versions.js';
 import { type CheckedEntry, checkDecoded, checkVersions } from '../tags/version-check.js';
@@ -33,6 +41,8 @@ export class StoreTier implements Tiers {
   readonly versions: TagVersions;
   readonly peekTier = 'l2';
   readonly #entries: EntryCodec;
+  /** The store's synchronous read, for {@link StoreTier.peek}. */
+  readonly #syncRead: SyncReadStore | undefined;
   /** Counts a `readFresh`/`readRaw` result as a hit or a miss (not inside the hybrid tier: it counts itself). */
   readonly #counted: (value: unknown) => unknown;
 
@@ -42,6 +52,7 @@ export class StoreTier implements Tiers {
    * @param ref - the by-reference interface to use, if any
    * @param versions - tag and namespace versions
    * @param stats - where reads are counted (the top tier only)
+   * @param syncRead - the store's synchronous read (the store itself, not its instrumented view), if it has one
    */
   constructor(
     store: Store,
@@ -49,8 +60,10 @@ export class StoreTier implements Tiers {
     ref: ReferenceStore | undefined,
     versions: TagVersions,
     stats?: StatsCounters,
+    syncRead?: SyncReadStore,
   ) {
     this.store = store;
+    this.#syncRead = syncRead;
     this.#entries = entries;
     this.ref = ref;
     this.versions = versions;
@@ -266,9 +279,16 @@ export class StoreTier implements Tiers {
     return this.store.increment(key, delta, ttl, storeOptions(signal));
   }
 
-  /** A hit answered synchronously (see {@link Tiers.peek}). */
+  /**
+   * A hit answered synchronously (see {@link Tiers.peek}): from the by-reference
+   * interface, or from a synchronous byte read while nobody traces store calls (it
+   * is one, and `cache:store` subscribers see every store call).
+   */
   peek(key: string, eagerRefresh: number, ttlMs: () => number): unknown {
-    return this.ref === undefined ? SLOW : peekHit(this.ref, key, eagerRefresh, ttlMs, this.versions);
+    if (this.ref !== undefined) return peekHit(this.ref, key, eagerRefresh, ttlMs, this.versions);
+    const sync = this.#syncRead;
+    if (sync === undefined || tracing.store.hasSubscribers) return SLOW;
+    return peekBytes(sync, this.#entries, key, eagerRefresh, ttlMs, this.versions);
   }
 
   /** Reachability of the store. */

@@ -9,6 +9,7 @@ import { keyChecks } from './keys.js';
 import { lifecycleChecks } from './lifecycle.js';
 import { prefixChecks } from './prefixes.js';
 import { roundTripChecks } from './round-trip.js';
+import { syncReadChecks } from './sync-read.js';
 import { valueChecks } from './values.js';
 
 /** Every check of the Store contract, in the order they run. */
@@ -23,5 +24,6 @@ export const storeChecks: readonly StoreCheck[] = [
   ...batchChecks,
   ...valueChecks,
   ...keyChecks,
+  ...syncReadChecks,
   ...lifecycleChecks,
 ];
