@@ -10,6 +10,7 @@ import {
   type Store,
   type StoreCapabilities,
   type StoreEntry,
+  type StoreOperationOptions,
 } from '@cache/core';
 
 export interface MapEntry {
@@ -79,80 +80,117 @@ export class MapStore implements Store {
     this.capabilities = { shared: true, durable: false, ttlResolutionMs: 1, ...options.capabilities };
   }
 
-  get(key: string): Promise<Uint8Array | undefined> {
-    return this.op([key], async () => {
-      const entry = this.live(key);
-      return entry && copyBytes(entry.value);
-    });
-  }
-
-  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    return this.op(keys, async () => {
-      return keys.map((key) => {
+  get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
+    return this.op(
+      [key],
+      async () => {
         const entry = this.live(key);
         return entry && copyBytes(entry.value);
-      });
-    });
+      },
+      options,
+    );
   }
 
-  set(key: string, value: Uint8Array, ttl: number): Promise<void> {
-    return this.op([key], async () => {
-      this.write(key, value, ttl);
-    });
+  getMany(keys: readonly string[], options?: StoreOperationOptions): Promise<(Uint8Array | undefined)[]> {
+    return this.op(
+      keys,
+      async () => {
+        return keys.map((key) => {
+          const entry = this.live(key);
+          return entry && copyBytes(entry.value);
+        });
+      },
+      options,
+    );
   }
 
-  setMany(entries: readonly StoreEntry[]): Promise<void> {
+  set(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<void> {
+    return this.op(
+      [key],
+      async () => {
+        this.write(key, value, ttl);
+      },
+      options,
+    );
+  }
+
+  setMany(entries: readonly StoreEntry[], options?: StoreOperationOptions): Promise<void> {
     return this.op(
       entries.map((entry) => entry.key),
       async () => {
         for (const entry of entries) this.write(entry.key, entry.value, entry.ttl);
       },
+      options,
     );
   }
 
-  add(key: string, value: Uint8Array, ttl: number): Promise<boolean> {
-    return this.op([key], async () => {
-      if (this.live(key) !== undefined) return false;
-      this.write(key, value, ttl);
-      return true;
-    });
+  add(key: string, value: Uint8Array, ttl: number, options?: StoreOperationOptions): Promise<boolean> {
+    return this.op(
+      [key],
+      async () => {
+        if (this.live(key) !== undefined) return false;
+        this.write(key, value, ttl);
+        return true;
+      },
+      options,
+    );
   }
 
-  increment(key: string, delta: number, ttl: number): Promise<number> {
-    return this.op([key], async () => {
-      const entry = this.live(key);
-      const current = entry === undefined ? 0 : decodeCounter(key, entry.value);
-      const next = addCounter(key, current, delta);
-      this.write(key, encodeCounter(next), ttl);
-      return next;
-    });
+  increment(key: string, delta: number, ttl: number, options?: StoreOperationOptions): Promise<number> {
+    return this.op(
+      [key],
+      async () => {
+        const entry = this.live(key);
+        const current = entry === undefined ? 0 : decodeCounter(key, entry.value);
+        const next = addCounter(key, current, delta);
+        this.write(key, encodeCounter(next), ttl);
+        return next;
+      },
+      options,
+    );
   }
 
-  delete(key: string): Promise<void> {
-    return this.op([key], async () => {
-      this.entries.delete(key);
-    });
+  delete(key: string, options?: StoreOperationOptions): Promise<void> {
+    return this.op(
+      [key],
+      async () => {
+        this.entries.delete(key);
+      },
+      options,
+    );
   }
 
-  deleteMany(keys: readonly string[]): Promise<void> {
-    return this.op(keys, async () => {
-      for (const key of keys) this.entries.delete(key);
-    });
+  deleteMany(keys: readonly string[], options?: StoreOperationOptions): Promise<void> {
+    return this.op(
+      keys,
+      async () => {
+        for (const key of keys) this.entries.delete(key);
+      },
+      options,
+    );
   }
 
-  deleteIfEquals(key: string, expected: Uint8Array): Promise<boolean> {
-    return this.op([key], async () => {
-      const entry = this.live(key);
-      if (entry === undefined || !bytesEqual(entry.value, expected)) return false;
-      this.entries.delete(key);
-      return true;
-    });
+  deleteIfEquals(key: string, expected: Uint8Array, options?: StoreOperationOptions): Promise<boolean> {
+    return this.op(
+      [key],
+      async () => {
+        const entry = this.live(key);
+        if (entry === undefined || !bytesEqual(entry.value, expected)) return false;
+        this.entries.delete(key);
+        return true;
+      },
+      options,
+    );
   }
 
-  flush(): Promise<void> {
-    return this.op([], async () => {
-      this.entries.clear();
-    });
+  flush(options?: StoreOperationOptions): Promise<void> {
+    return this.op(
+      [],
+      async () => {
+        this.entries.clear();
+      },
+      options,
+    );
   }
 
   close(): Promise<void> {
@@ -169,9 +207,14 @@ export class MapStore implements Store {
     await Promise.resolve();
   }
 
-  protected op<T>(keys: readonly string[], body: () => T | Promise<T>): Promise<T> {
+  protected op<T>(
+    keys: readonly string[],
+    body: () => T | Promise<T>,
+    options?: StoreOperationOptions,
+  ): Promise<T> {
     return this.lifecycle.run(async () => {
       for (const key of keys) assertStoreKey(key);
+      options?.signal?.throwIfAborted();
       await Promise.resolve();
       return body();
     });

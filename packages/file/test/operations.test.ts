@@ -138,15 +138,6 @@ describe('lifecycle and errors', () => {
     await store.close();
   });
 
-  it('rejects with the abort reason and writes nothing when the signal is already aborted', async () => {
-    const store = fixture.open();
-    const reason = new Error('cancelled');
-    const signal = AbortSignal.abort(reason);
-    await expect(store.set('k', bytes('v'), 0, { signal })).rejects.toBe(reason);
-    await expect(store.add('k', bytes('v'), 0, { signal })).rejects.toBe(reason);
-    expect(await store.get('k')).toBeUndefined();
-  });
-
   it('deletes idempotently, one key or many', async () => {
     const store = fixture.open();
     await store.setMany([

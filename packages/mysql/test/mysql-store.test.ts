@@ -237,15 +237,6 @@ describe('MysqlStore: statements', () => {
     expect(decode(await store.get('seed'))).toBe('seed');
     expect(ids.size).toBe(1);
   });
-
-  it('an already-aborted signal rejects with its reason and sends nothing', async () => {
-    const store = storeOn();
-    const controller = new AbortController();
-    const reason = new Error('stop');
-    controller.abort(reason);
-    await expect(store.set('k', text('v'), LONG_TTL, { signal: controller.signal })).rejects.toBe(reason);
-    expect(await store.get('k')).toBeUndefined();
-  });
 });
 
 describe('MysqlStore: failures', () => {

@@ -232,15 +232,6 @@ describe('PostgresStore: statements', () => {
     expect(pool.totalCount).toBe(1);
     expect(pool.idleCount).toBe(1);
   });
-
-  it('an already-aborted signal rejects with its reason and sends nothing', async () => {
-    const store = storeOn();
-    const controller = new AbortController();
-    const reason = new Error('stop');
-    controller.abort(reason);
-    await expect(store.set('k', text('v'), LONG_TTL, { signal: controller.signal })).rejects.toBe(reason);
-    expect(await store.get('k')).toBeUndefined();
-  });
 });
 
 describe('PostgresStore: failures', () => {

@@ -108,6 +108,8 @@ export class MemoStore implements Store {
   }
 
   async #get(key: string, options?: StoreOperationOptions): Promise<Uint8Array | undefined> {
+    // A memoised answer is still a call: an aborted caller gets its reason, as from any store.
+    options?.signal?.throwIfAborted();
     const memo = this.#lookup(key);
     if (memo !== undefined) return memo.value === undefined ? undefined : copyBytes(memo.value);
     const writes = this.#writes;
@@ -125,6 +127,7 @@ export class MemoStore implements Store {
     keys: readonly string[],
     options?: StoreOperationOptions,
   ): Promise<(Uint8Array | undefined)[]> {
+    options?.signal?.throwIfAborted();
     const result: (Uint8Array | undefined)[] = new Array(keys.length);
     const missing: string[] = [];
     const missingAt: number[] = [];

@@ -9,6 +9,7 @@ import { keyChecks } from './keys.js';
 import { lifecycleChecks } from './lifecycle.js';
 import { prefixChecks } from './prefixes.js';
 import { roundTripChecks } from './round-trip.js';
+import { signalChecks } from './signals.js';
 import { syncReadChecks } from './sync-read.js';
 import { valueChecks } from './values.js';
 
@@ -24,6 +25,7 @@ export const storeChecks: readonly StoreCheck[] = [
   ...batchChecks,
   ...valueChecks,
   ...keyChecks,
+  ...signalChecks,
   ...syncReadChecks,
   ...lifecycleChecks,
 ];
